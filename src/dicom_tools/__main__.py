@@ -1,0 +1,3 @@
+from dicom_tools.cli import main
+
+raise SystemExit(main())

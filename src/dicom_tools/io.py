@@ -1,0 +1,133 @@
+"""Reading DICOM with clear errors, and writing files atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import struct
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dicom_tools.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from pydicom import Dataset
+
+# Two-letter VR codes; used to recognise an explicit-VR data set that has no preamble.
+_VRS = frozenset(
+    b"AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV PN SH SL SQ SS ST SV TM UC UI UL UN "
+    b"UR US UT UV".split()
+)
+
+
+def check_input_file(path: str | os.PathLike[str]) -> Path:
+    """Return ``path`` as a Path if it names a readable, non-empty regular file."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file")
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, expected a file")
+    if not p.is_file():
+        raise InputError(f"{p}: not a regular file")
+    if not os.access(p, os.R_OK):
+        raise InputError(f"{p}: permission denied")
+    if p.stat().st_size == 0:
+        raise InputError(f"{p}: empty file")
+    return p
+
+
+def _looks_like_raw_dataset(head: bytes) -> bool:
+    """Whether ``head`` plausibly starts a data set written without preamble or meta header.
+
+    dcmtk reads such files by guessing the transfer syntax from the first element; we accept the
+    same files: a first tag in a low even group (command, meta, directory or identifying groups)
+    followed by either a known VR (explicit) or a 32-bit length (implicit).
+    """
+    if len(head) < 8:
+        return False
+    for order in ("<", ">"):
+        group, _elem = struct.unpack(order + "HH", head[:4])
+        if group not in (0x0000, 0x0002, 0x0004, 0x0008) and not (0x0008 < group <= 0x0020):
+            continue
+        if head[4:6] in _VRS:
+            return True
+        (length,) = struct.unpack(order + "L", head[4:8])
+        if order == "<" and (length < 0x10000 or length == 0xFFFFFFFF):
+            return True
+    return False
+
+
+def read_dataset(
+    path: str | os.PathLike[str],
+    *,
+    stop_before_pixels: bool = False,
+    defer_size: int | str | None = None,
+) -> Dataset:
+    """Read a DICOM file (Part 10, or a bare data set as dcmtk accepts), or raise InputError."""
+    from pydicom import dcmread
+
+    p = check_input_file(path)
+    with open(p, "rb") as f:
+        head = f.read(132)
+    has_preamble = head[128:132] == b"DICM"
+    has_prefix_only = head[:4] == b"DICM"  # some writers omit the preamble but keep "DICM"
+    if not (has_preamble or has_prefix_only or _looks_like_raw_dataset(head)):
+        raise InputError(f"{p}: not a DICOM file (no DICM prefix and no recognisable data set)")
+    try:
+        ds = dcmread(
+            p,
+            force=True,
+            stop_before_pixels=stop_before_pixels,
+            defer_size=defer_size,
+        )
+        # Values are parsed lazily; touching each top-level element surfaces a broken file
+        # here, with a clear message, rather than deep inside an operation.
+        for _ in ds:
+            pass
+    except InputError:
+        raise
+    except Exception as exc:  # pydicom raises many types for malformed input
+        raise InputError(f"{p}: cannot read DICOM data: {describe_exception(exc)}") from exc
+    if len(ds) == 0 and not ds.file_meta:
+        raise InputError(f"{p}: not a DICOM file (no data elements)")
+    return ds
+
+
+def describe_exception(exc: BaseException) -> str:
+    """A one-line description of a parsing exception, for error messages."""
+    if isinstance(exc, EOFError | struct.error):
+        return f"file is truncated ({exc})" if str(exc) else "file is truncated"
+    msg = " ".join(str(exc).split()) or type(exc).__name__
+    return msg if len(msg) <= 300 else msg[:297] + "..."
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it into place only if the block succeeds."""
+    target = Path(path)
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"{target}: output folder {parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.chmod(tmp_path, 0o644)
+        os.replace(tmp_path, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp_path.unlink()
+        raise
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+    with atomic_output(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    return write_bytes_atomic(path, text.encode("utf-8"))

@@ -1,0 +1,1 @@
+"""Operations: pure functions, arguments in, ``Result`` out (no printing, no exit, no argv)."""

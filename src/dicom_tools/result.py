@@ -1,0 +1,41 @@
+"""The result object every operation returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Result:
+    """What an operation produced.
+
+    ``data`` is the machine-readable result (JSON-serialisable), ``text`` the human rendering,
+    ``output_files`` the files written, ``payload`` content meant for stdout when the user
+    asked for ``-o -``, and ``failed`` marks an operation that ran but reports a failure
+    (exit code 1, e.g. a file that does not validate).
+    """
+
+    data: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
+    output_files: list[str] = field(default_factory=list)
+    payload: str | bytes | None = None
+    failed: bool = False
+
+    def render(self, as_json: bool = False) -> str:
+        """What a front end shows: the stdout payload, the data as JSON, or the text."""
+        if self.payload is not None:
+            return self.payload if isinstance(self.payload, str) else ""
+        if as_json:
+            import json
+
+            return json.dumps(self.data, indent=2, ensure_ascii=False)
+        return self.text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "data": self.data,
+            "text": self.text,
+            "output_files": list(self.output_files),
+            "failed": self.failed,
+        }

@@ -1,0 +1,81 @@
+"""Shared fixtures: the real-file corpus (pydicom's test files and pydicom-data) and tool lookup.
+
+The corpus is listed from the package folders directly: pydicom's ``get_testdata_files`` would try
+to download files that pydicom-data does not hold, and nothing here reaches the internet.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pydicom.data
+
+PYDICOM_DATA = Path(pydicom.data.__file__).parent
+TEST_FILES = PYDICOM_DATA / "test_files"
+CHARSET_FILES = PYDICOM_DATA / "charset_files"
+
+
+def _external_data() -> Path | None:
+    try:
+        import data_store  # the pydicom-data package
+    except ImportError:
+        return None
+    return Path(data_store.__file__).parent / "data"
+
+
+EXTERNAL_DATA = _external_data()
+
+# Files in the corpus that are deliberately broken; tests of bad input use them by name.
+BROKEN = {"MR_truncated.dcm", "rtplan_truncated.dcm", "bad_sequence.dcm", "zipMR.gz"}
+
+
+def corpus_files(include_broken: bool = False) -> list[Path]:
+    """Every DICOM file of pydicom's test data, its charset files and pydicom-data."""
+    folders = [TEST_FILES, CHARSET_FILES] + ([EXTERNAL_DATA] if EXTERNAL_DATA else [])
+    files: list[Path] = []
+    for folder in folders:
+        for p in sorted(folder.iterdir()):
+            if not p.is_file() or p.suffix.lower() in {".txt", ".json", ".dump", ".icc", ".gz"}:
+                continue
+            if not include_broken and p.name in BROKEN:
+                continue
+            files.append(p)
+    return files
+
+
+def corpus_file(name: str) -> Path:
+    for folder in [TEST_FILES, CHARSET_FILES, EXTERNAL_DATA]:
+        if folder and (folder / name).is_file():
+            return folder / name
+    raise FileNotFoundError(name)
+
+
+def require_tool(name: str) -> str:
+    """The path of an external reference tool, or skip the test with a visible reason."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} not installed (Debian package; `make test` installs it)")
+    return path
+
+
+def run_cli(*args: str | os.PathLike[str], input: str | None = None, cwd=None):
+    """Run ``python -m dicom_tools`` as a user would; returns the CompletedProcess."""
+    return subprocess.run(
+        [sys.executable, "-m", "dicom_tools", *map(str, args)],
+        capture_output=True,
+        text=True,
+        input=input,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def ct_small() -> Path:
+    return TEST_FILES / "CT_small.dcm"
