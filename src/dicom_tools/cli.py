@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from typing import Any
 
 from dicom_tools import __version__, registry
@@ -140,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in argv
     if debug:
         argv = [a for a in argv if a != "--debug"]
+    else:
+        # Library warnings about odd values are noise on a command line; --debug shows them.
+        warnings.simplefilter("ignore")
     args = build_parser().parse_args(argv)
     if args.verb == "ops":
         _print_catalog(args.json)

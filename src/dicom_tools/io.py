@@ -6,6 +6,7 @@ import contextlib
 import os
 import struct
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,8 +67,10 @@ def read_dataset(
     defer_size: int | str | None = None,
 ) -> Dataset:
     """Read a DICOM file (Part 10, or a bare data set as dcmtk accepts), or raise InputError."""
-    from pydicom import dcmread
+    from pydicom import config, dcmread
 
+    # Reading is lenient, as dcmtk's is: bad values are reported by `validate`, not on every read.
+    config.settings.reading_validation_mode = config.IGNORE
     p = check_input_file(path)
     with open(p, "rb") as f:
         head = f.read(132)
@@ -76,23 +79,57 @@ def read_dataset(
     if not (has_preamble or has_prefix_only or _looks_like_raw_dataset(head)):
         raise InputError(f"{p}: not a DICOM file (no DICM prefix and no recognisable data set)")
     try:
-        ds = dcmread(
-            p,
-            force=True,
-            stop_before_pixels=stop_before_pixels,
-            defer_size=defer_size,
-        )
-        # Values are parsed lazily; touching each top-level element surfaces a broken file
-        # here, with a clear message, rather than deep inside an operation.
-        for _ in ds:
-            pass
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ds = dcmread(
+                p,
+                force=True,
+                stop_before_pixels=stop_before_pixels,
+                defer_size=defer_size,
+            )
+        for w in caught:
+            # pydicom only warns when an undefined-length value runs off the end of the file.
+            if "End of file reached" in str(w.message):
+                detail = str(w.message).split(" found in file")[0]
+                raise InputError(f"{p}: file is truncated: {detail}")
+        _check_complete(p, ds)
+        # Values are parsed lazily; converting each top-level element (deferred ones excepted)
+        # surfaces a broken value here, with a clear message, not deep inside an operation.
+        for tag, elem in list(ds._dict.items()):
+            if getattr(elem, "value", b"") is not None:
+                ds[tag]
     except InputError:
         raise
     except Exception as exc:  # pydicom raises many types for malformed input
         raise InputError(f"{p}: cannot read DICOM data: {describe_exception(exc)}") from exc
-    if len(ds) == 0 and not ds.file_meta:
-        raise InputError(f"{p}: not a DICOM file (no data elements)")
+    if len(ds) == 0:
+        raise InputError(f"{p}: not a DICOM file (no data set)")
     return ds
+
+
+def _check_complete(path: Path, ds: Dataset) -> None:
+    """Raise if an element claims more bytes than the file holds (pydicom silently truncates).
+
+    Elements read from the file are still raw at this point and remember where their value
+    starts and how long it should be; a defined-length sequence that was cut short shows up
+    the same way, since its nested items are part of its value.
+    """
+    from pydicom.dataelem import RawDataElement
+
+    size = path.stat().st_size
+    containers = [ds.file_meta] if ds.file_meta is not None else []
+    # In a deflated file the data set's positions are in the inflated stream, not the file.
+    if ds.file_meta.get("TransferSyntaxUID") != "1.2.840.10008.1.2.1.99":
+        containers.append(ds)
+    for container in containers:
+        for elem in container._dict.values():  # raw elements; converting them would cost time
+            if not isinstance(elem, RawDataElement) or elem.length == 0xFFFFFFFF:
+                continue
+            if elem.value_tell is not None and elem.value_tell + elem.length > size:
+                raise InputError(
+                    f"{path}: file is truncated: element {elem.tag} needs {elem.length} bytes, "
+                    f"{max(size - elem.value_tell, 0)} remain"
+                )
 
 
 def describe_exception(exc: BaseException) -> str:

@@ -43,7 +43,8 @@ def _uid_name(uid: str | None) -> str | None:
 
 
 def info(input: Path, *, verbose: bool = False) -> Result:
-    ds = read_dataset(input, stop_before_pixels=True)
+    # Large values (pixel data) are skipped, not read, yet still checked against the file size.
+    ds = read_dataset(input, defer_size=1024)
     meta = ds.file_meta
     data: dict[str, Any] = {"File": str(input), "FileSize": input.stat().st_size}
     for keywords in SECTIONS.values():
