@@ -7,14 +7,14 @@ to download files that pydicom-data does not hold, and nothing here reaches the 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import pydicom.data
+import pytest
 
 PYDICOM_DATA = Path(pydicom.data.__file__).parent
 TEST_FILES = PYDICOM_DATA / "test_files"
@@ -85,3 +85,33 @@ def run_cli(*args: str | os.PathLike[str], input: str | None = None, cwd=None):
 @pytest.fixture
 def ct_small() -> Path:
     return TEST_FILES / "CT_small.dcm"
+
+
+_DCMDUMP_LINE = re.compile(
+    r"^(?P<indent>\s*)\((?P<group>[0-9a-f]{4}),(?P<elem>[0-9a-f]{4})\) (?P<vr>\w\w) "
+    r"(?P<value>.*?)\s*#\s*(?P<length>\d+|u/l),\s*(?P<vm>\d+) (?P<name>.*)$"
+)
+
+
+def dcmdump_lines(path: os.PathLike[str] | str, *options: str) -> list[dict[str, str]]:
+    """Parse the output of the real ``dcmdump`` into one dict per element line."""
+    tool = require_tool("dcmdump")
+    proc = subprocess.run(
+        [tool, "-q", "+L", "-Un", *options, str(path)], capture_output=True, timeout=60
+    )
+    text = proc.stdout.decode("latin-1")
+    out = []
+    for line in text.splitlines():
+        m = _DCMDUMP_LINE.match(line)
+        if m:
+            d = m.groupdict()
+            d["depth"] = len(d.pop("indent")) // 2
+            d["tag"] = f"({d.pop('group').upper()},{d.pop('elem').upper()})"
+            value = d["value"]
+            if value.startswith("[") and value.endswith("]"):
+                value = value[1:-1]
+            elif value.startswith("(no value"):
+                value = ""
+            d["value"] = value
+            out.append(d)
+    return out

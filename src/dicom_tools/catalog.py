@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dicom_tools.registry import Option, OpSpec, register
+from dicom_tools.registry import OpSpec, Option, register
 
 register(
     OpSpec(

@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="DICOM toolkit: inspect, convert, de-identify, validate and render DICOM.",
         epilog=(
             "examples:\n  dicom-tools info scan.dcm --json\n  dicom-tools ops\n"
-            "  echo '{\"op\": \"info\", \"input\": \"scan.dcm\"}' | dicom-tools run -\n\n"
+            '  echo \'{"op": "info", "input": "scan.dcm"}\' | dicom-tools run -\n\n'
             "Exit codes: 0 success, 1 the operation reports a failure, 2 usage error or "
             "unreadable input. Add --debug for a traceback."
         ),
@@ -100,9 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
             'response {"ok", "returncode", "stdout", "stderr", "output_files", "metadata", '
             '"backend", "operation"}. The exit code is the operation\'s.'
         ),
-        epilog=(
-            "example:\n  echo '{\"op\": \"to_json\", \"input\": \"scan.dcm\"}' | dicom-tools run -"
-        ),
+        epilog=('example:\n  echo \'{"op": "to_json", "input": "scan.dcm"}\' | dicom-tools run -'),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("request", nargs="?", default="-", help="request JSON file, or - for stdin")
@@ -127,7 +125,11 @@ def _run_request(source: str) -> int:
     from dicom_tools import contract
 
     try:
-        text = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()
+        if source == "-":
+            text = sys.stdin.read()
+        else:
+            with open(source, encoding="utf-8") as f:
+                text = f.read()
     except OSError as exc:
         print(f"{PROG} run: error: {source}: {exc.strerror or exc}", file=sys.stderr)
         return 2

@@ -98,6 +98,7 @@ def read_dataset(
         for tag, elem in list(ds._dict.items()):
             if getattr(elem, "value", b"") is not None:
                 ds[tag]
+        _check_items(p, ds)
     except InputError:
         raise
     except Exception as exc:  # pydicom raises many types for malformed input
@@ -130,6 +131,42 @@ def _check_complete(path: Path, ds: Dataset) -> None:
                     f"{path}: file is truncated: element {elem.tag} needs {elem.length} bytes, "
                     f"{max(size - elem.value_tell, 0)} remain"
                 )
+
+
+def _check_items(path: Path, ds: Dataset) -> None:
+    """Check that each item of a top-level sequence starts with an Item tag inside the file.
+
+    pydicom accepts any 4 bytes where an item tag belongs; dcmtk rejects the file, and so do we.
+    Only top-level items carry positions in the file, so nested items are not checked here.
+    """
+    if ds.file_meta.get("TransferSyntaxUID") == "1.2.840.10008.1.2.1.99" or not ds.filename:
+        return
+    little = ds.original_encoding[1] is not False
+    fmt = "<HHL" if little else ">HHL"
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        for elem in list(ds._dict.values()):  # already converted, deferred values stay unread
+            if getattr(elem, "VR", None) != "SQ" or not hasattr(elem, "is_undefined_length"):
+                continue
+            for n, item in enumerate(elem.value, 1):
+                pos = getattr(item, "seq_item_tell", None)
+                if pos is None:
+                    continue
+                f.seek(pos)
+                header = f.read(8)
+                group, element, length = (
+                    struct.unpack(fmt, header) if len(header) == 8 else (0,) * 3
+                )
+                if (group, element) != (0xFFFE, 0xE000):
+                    raise InputError(
+                        f"{path}: broken sequence {elem.tag}: item {n} at byte {pos} has tag "
+                        f"({group:04X},{element:04X}) instead of (FFFE,E000)"
+                    )
+                if length != 0xFFFFFFFF and pos + 8 + length > size:
+                    raise InputError(
+                        f"{path}: broken sequence {elem.tag}: item {n} claims {length} bytes, "
+                        "more than the file holds"
+                    )
 
 
 def describe_exception(exc: BaseException) -> str:

@@ -41,7 +41,7 @@ class Option:
     def flag(self) -> str:
         return "--" + self.name.replace("_", "-")
 
-    def keys(self) -> tuple[str, ...]:
+    def spellings(self) -> tuple[str, ...]:
         """Every spelling accepted in a contract request's options."""
         alias_keys = tuple(a.lstrip("-").replace("-", "_") for a in self.aliases)
         return (self.name, *alias_keys)
@@ -217,9 +217,8 @@ def execute(
         if input_path is None or str(input_path) == "":
             raise UsageError(f"{spec.verb}: an input file is required")
         check_input_file(input_path)
-    elif spec.input == "directory":
-        if input_path is None or not Path(input_path).is_dir():
-            raise UsageError(f"{spec.verb}: {input_path}: not a directory")
+    elif spec.input == "directory" and (input_path is None or not Path(input_path).is_dir()):
+        raise UsageError(f"{spec.verb}: {input_path}: not a directory")
     out = spec.infer_output(input_path, output)
     if out is not None and input_path is not None and out.resolve() == Path(input_path).resolve():
         raise UsageError(f"{spec.verb}: output {out} would overwrite the input")
@@ -228,7 +227,7 @@ def execute(
 
 def coerce_options(spec: OpSpec, raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Map request options (any accepted spelling) to typed values; also return unknown keys."""
-    by_key = {k: o for o in spec.options for k in o.keys()}
+    by_key = {k: o for o in spec.options for k in o.spellings()}
     out: dict[str, Any] = {}
     unknown: list[str] = []
     for key, value in raw.items():

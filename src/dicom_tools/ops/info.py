@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pydicom.dataelem import RawDataElement
+
 from dicom_tools.io import read_dataset
 from dicom_tools.result import Result
 from dicom_tools.values import element_value
@@ -61,10 +63,21 @@ def info(input: Path, *, verbose: bool = False) -> Result:
     data["TransferSyntaxName"] = _uid_name(data["TransferSyntaxUID"])
 
     if verbose:
-        data["Elements"] = {
-            (e.keyword or str(e.tag)): element_value(e) for e in ds if e.tag != 0x7FE00010
-        }
+        data["Elements"] = {}
+        for tag in list(ds._dict):
+            raw = ds._dict[tag]  # unlike ds[tag] or get_item, does not load a deferred value
+            if isinstance(raw, RawDataElement) and raw.value is None and raw.length:
+                value: Any = f"<{raw.length} bytes, not read>"
+            else:
+                value = element_value(ds[tag])
+            data["Elements"][_tag_name(tag)] = value
     return Result(data=data, text=_text(data, verbose))
+
+
+def _tag_name(tag: int) -> str:
+    from pydicom.datadict import keyword_for_tag
+
+    return keyword_for_tag(tag) or f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
 
 
 def _fmt(value: Any) -> str:
