@@ -1,0 +1,1 @@
+"""Pixel data: decoding, LUTs, colour and the array backend (numpy or cupy)."""
