@@ -81,3 +81,79 @@ register(
         example="dicom-tools from-json scan.json -o scan.dcm",
     )
 )
+
+_DEVICE = Option(
+    "device",
+    "str",
+    None,
+    "array backend: cpu, gpu (CuPy) or auto (GPU if present); default $DICOM_TOOLS_DEVICE or cpu",
+    choices=("auto", "cpu", "gpu"),
+)
+_FRAME = Option("frame", "int", None, "0-based frame number (default: every frame)", metavar="N")
+
+register(
+    OpSpec(
+        name="to_image",
+        summary="Render pixel data to PNG or JPEG through the modality, VOI and presentation LUTs",
+        func="dicom_tools.ops.image:to_image",
+        input="file",
+        output="file",
+        output_suffix=".png",
+        options=(
+            Option("format", "str", "png", "output image format", choices=("png", "jpeg")),
+            _FRAME,
+            Option("window_center", "float", None, "VOI window center (with --window-width)"),
+            Option("window_width", "float", None, "VOI window width (with --window-center)"),
+            Option("normalize", "bool", False, "map the frame's min..max to the output range"),
+            Option("disable_modality_lut", "bool", False, "skip the modality LUT (rescale)"),
+            Option("disable_voi_lut", "bool", False, "skip the VOI LUT (window)"),
+            Option("force_8bit", "bool", False, "write 8-bit output (the default)"),
+            Option("force_16bit", "bool", False, "write 16-bit grayscale PNG"),
+            _DEVICE,
+        ),
+        example="dicom-tools to-image ct.dcm -o ct.png --window-center 40 --window-width 400",
+        description=(
+            "A multi-frame file without --frame writes every frame (<stem>_0001.png ...); "
+            "the output may then name a folder."
+        ),
+    )
+)
+
+register(
+    OpSpec(
+        name="stats",
+        summary="Pixel statistics (min, max, mean, std, median, percentiles) and pixel format",
+        func="dicom_tools.ops.stats:stats",
+        input="file",
+        output="display",
+        json_flag=True,
+        options=(
+            _FRAME,
+            Option("stored", "bool", False, "statistics of stored values, before the modality LUT"),
+            _DEVICE,
+        ),
+        example="dicom-tools stats ct.dcm --frame 0 --json",
+    )
+)
+
+register(
+    OpSpec(
+        name="histogram",
+        summary="Histogram of the modality values: counts, bin edges, min and max",
+        func="dicom_tools.ops.stats:histogram",
+        input="file",
+        output="display",
+        json_flag=True,
+        options=(
+            Option("bins", "int", 256, "number of bins (> 0)"),
+            Option("range", "float", None, "histogram range", nargs=2, metavar=("LO", "HI")),
+            _FRAME,
+            Option("stored", "bool", False, "histogram of stored values, before the modality LUT"),
+            Option(
+                "plot", "path", None, "also write a picture of the histogram", metavar="OUT.png"
+            ),
+            _DEVICE,
+        ),
+        example="dicom-tools histogram ct.dcm --bins 64 --plot hist.png",
+    )
+)

@@ -33,7 +33,7 @@ class Option:
     choices: tuple[str, ...] | None = None
     aliases: tuple[str, ...] = ()  # extra CLI flags, e.g. ("--syntax",)
     short: str | None = None  # e.g. "-v"
-    metavar: str | None = None
+    metavar: str | tuple[str, ...] | None = None
     nargs: int | None = None  # e.g. 2 for "--range LO HI"; the value is then a list
     positional: bool = False  # a CLI positional argument instead of a flag (echo's HOST:PORT)
 
