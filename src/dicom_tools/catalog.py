@@ -57,7 +57,9 @@ register(
                 "bulk_data_dir",
                 "path",
                 None,
-                "folder for bulk data files (default: <output>_bulk next to the output)",
+                "folder for bulk data files (default: <output stem>_bulk beside the output); "
+                "must be inside the JSON file's folder; required with -o - "
+                "(paths then relative to the current folder)",
                 metavar="DIR",
             ),
         ),
@@ -79,6 +81,10 @@ register(
         output_suffix=".dcm",
         input_help="input JSON file",
         example="dicom-tools from-json scan.json -o scan.dcm",
+        description=(
+            "Accepts our JSON, dcm2json's, and DICOMweb metadata arrays holding one data set. "
+            "Without (0002,0010) in the JSON the file is written as Explicit VR Little Endian."
+        ),
     )
 )
 

@@ -65,8 +65,13 @@ def read_dataset(
     *,
     stop_before_pixels: bool = False,
     defer_size: int | str | None = None,
+    convert: bool = True,
 ) -> Dataset:
-    """Read a DICOM file (Part 10, or a bare data set as dcmtk accepts), or raise InputError."""
+    """Read a DICOM file (Part 10, or a bare data set as dcmtk accepts), or raise InputError.
+
+    With ``convert=False`` the top-level elements stay raw (bytes as stored, for operations
+    that work from those bytes); call ``check_items`` once their sequences are parsed.
+    """
     from pydicom import config, dcmread
 
     # Reading is lenient, as dcmtk's is: bad values are reported by `validate`, not on every read.
@@ -93,12 +98,13 @@ def read_dataset(
                 detail = str(w.message).split(" found in file")[0]
                 raise InputError(f"{p}: file is truncated: {detail}")
         _check_complete(p, ds)
-        # Values are parsed lazily; converting each top-level element (deferred ones excepted)
-        # surfaces a broken value here, with a clear message, not deep inside an operation.
-        for tag, elem in list(ds._dict.items()):
-            if getattr(elem, "value", b"") is not None:
-                ds[tag]
-        _check_items(p, ds)
+        if convert:
+            # Values are parsed lazily; converting each top-level element (deferred ones
+            # excepted) surfaces a broken value here, with a clear message.
+            for tag, elem in list(ds._dict.items()):
+                if getattr(elem, "value", b"") is not None:
+                    ds[tag]
+            check_items(p, ds)
     except InputError:
         raise
     except Exception as exc:  # pydicom raises many types for malformed input
@@ -133,7 +139,7 @@ def _check_complete(path: Path, ds: Dataset) -> None:
                 )
 
 
-def _check_items(path: Path, ds: Dataset) -> None:
+def check_items(path: Path, ds: Dataset) -> None:
     """Check that each item of a top-level sequence starts with an Item tag inside the file.
 
     pydicom accepts any 4 bytes where an item tag belongs; dcmtk rejects the file, and so do we.

@@ -1,0 +1,191 @@
+"""to-json and from-json: DICOM files to the DICOM JSON Model (PS3.18 Annex F) and back.
+
+The conversion itself, and every decision it makes, is documented in ``dicom_tools.dicomjson``.
+The file meta information (group 0002) is carried as ordinary group-0002 attributes in the same
+JSON object, so that from-json restores the transfer syntax. Bulk data files are written into
+``--bulk-data-dir`` (default ``<output stem>_bulk`` beside the output), which must lie inside the
+JSON file's folder; their ``BulkDataURI`` is a relative URI reference from that folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dicom_tools.dicomjson import (
+    BulkSink,
+    ModelError,
+    build_file,
+    dataset_to_json,
+    model_from_json,
+    parse_json,
+)
+from dicom_tools.errors import InputError, UsageError
+from dicom_tools.io import (
+    check_input_file,
+    check_items,
+    describe_exception,
+    read_dataset,
+    write_bytes_atomic,
+)
+from dicom_tools.result import Result
+
+if TYPE_CHECKING:
+    from pydicom import Dataset
+
+
+def _uid_name(uid: str | None) -> str | None:
+    if not uid:
+        return None
+    from pydicom.uid import UID
+
+    name = UID(uid).name
+    return None if name == uid else name
+
+
+def read_raw_dataset(path: Path) -> Dataset:
+    """Read a DICOM file leaving its elements raw (bytes as stored), or raise InputError.
+
+    The JSON conversion works from the stored bytes (exact DS digits, undecoded text), so the
+    values are not converted on reading; the structural checks are the same as for every read.
+    """
+    return read_dataset(path, convert=False)
+
+
+def _bulk_sink(output: Path | None, threshold: int | None, folder: str | None) -> BulkSink | None:
+    if threshold is None:
+        if folder is not None:
+            raise UsageError("--bulk-data-dir is only used with --bulk-data-threshold")
+        return None
+    if threshold < 0:
+        raise UsageError(f"--bulk-data-threshold must be 0 or more, got {threshold}")
+    if output is None:
+        if folder is None:
+            raise UsageError("with '-o -', --bulk-data-threshold needs --bulk-data-dir")
+        base = Path.cwd()  # the URIs are then relative to the current folder
+        bulk_dir = Path(folder)
+    else:
+        base = output.parent
+        bulk_dir = Path(folder) if folder is not None else base / f"{output.stem}_bulk"
+    if not bulk_dir.resolve().is_relative_to(base.resolve()):
+        raise UsageError(
+            f"--bulk-data-dir {bulk_dir} must be inside {base.resolve()}, the folder its "
+            "BulkDataURIs are relative to (from-json reads nothing outside it)"
+        )
+    return BulkSink(threshold, bulk_dir, base)
+
+
+def to_json(
+    input: Path,
+    output: Path | None,
+    *,
+    bulk_data_threshold: int | None = None,
+    bulk_data_dir: str | None = None,
+) -> Result:
+    """Convert ``input`` to DICOM JSON; ``output`` None returns the text as the payload."""
+    bulk = _bulk_sink(output, bulk_data_threshold, bulk_data_dir)
+    if output is not None and not output.parent.is_dir():
+        raise UsageError(f"{output}: output folder {output.parent} does not exist")
+    ds = read_raw_dataset(input)
+    try:
+        converted = dataset_to_json(ds, bulk)
+
+        check_items(input, ds)  # sequences are parsed now: check their item tags
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"{input}: cannot read DICOM data: {describe_exception(exc)}") from exc
+
+    meta = ds.file_meta
+    ts = meta.get("TransferSyntaxUID") if meta else None
+    data: dict[str, Any] = {
+        "input": str(input),
+        "output": str(output) if output is not None else None,
+        "elements": converted.elements,
+        "transfer_syntax": str(ts) if ts else None,
+        "transfer_syntax_name": _uid_name(str(ts)) if ts else None,
+        "bulk_data_files": len(bulk.files) if bulk else 0,
+        "warnings": converted.warnings,
+    }
+    note = f"; {len(converted.warnings)} warning(s)" if converted.warnings else ""
+    if output is None:
+        if bulk is not None:
+            _write_bulk(bulk)
+        text = f"{input}: {converted.elements} elements as DICOM JSON{note}"
+        return Result(data=data, text=text, payload=converted.text)
+    written = _write_bulk(bulk) if bulk is not None else []
+    try:
+        write_bytes_atomic(output, converted.text.encode("utf-8"))
+    except BaseException:
+        for p in written:
+            with contextlib.suppress(OSError):
+                p.unlink()
+        raise
+    extra = f", {len(written)} bulk data file(s) in {bulk.folder}" if bulk and written else ""
+    text = f"{input} -> {output}: {converted.elements} elements{extra}{note}"
+    files = [str(output), *(str(p) for p in written)]
+    return Result(data=data, text=text, output_files=files)
+
+
+def _write_bulk(bulk: BulkSink) -> list[Path]:
+    """Write the bulk data files; on failure remove those already written."""
+    written: list[Path] = []
+    created = not bulk.folder.exists()
+    try:
+        if bulk.files:
+            bulk.folder.mkdir(parents=True, exist_ok=True)
+        for target, blob in bulk.files.items():
+            write_bytes_atomic(target, blob)
+            written.append(target)
+    except BaseException:
+        for p in written:
+            with contextlib.suppress(OSError):
+                p.unlink()
+        if created:
+            with contextlib.suppress(OSError):
+                os.rmdir(bulk.folder)
+        raise
+    return written
+
+
+def from_json(input: Path, output: Path) -> Result:
+    """Build the DICOM file ``output`` from the DICOM JSON file ``input``."""
+    p = check_input_file(input)
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{p}: not a JSON file (not UTF-8 text at byte {exc.start})") from None
+    try:
+        obj = parse_json(text)
+    except ModelError as exc:
+        raise InputError(f"{p}: not DICOM JSON: {exc}") from None
+    except ValueError as exc:  # json.JSONDecodeError, RecursionError-free
+        raise InputError(f"{p}: not valid JSON: {describe_exception(exc)}") from None
+    except RecursionError:
+        raise InputError(f"{p}: not usable JSON: nested too deeply") from None
+    try:
+        model, count, note = model_from_json(obj, p.parent)
+        built = build_file(model)
+    except ModelError as exc:
+        raise InputError(f"{p}: not DICOM JSON: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{p}: not usable DICOM JSON: sequences nested too deeply") from None
+    write_bytes_atomic(output, built.data)
+    name = _uid_name(built.transfer_syntax)
+    data: dict[str, Any] = {
+        "input": str(input),
+        "output": str(output),
+        "elements": count,
+        "transfer_syntax": built.transfer_syntax,
+        "transfer_syntax_name": name,
+        "generated_meta": built.generated_meta,
+    }
+    if note:
+        data["note"] = note
+    text = f"{input} -> {output}: {count} elements, {name or built.transfer_syntax}"
+    if built.generated_meta:
+        text += f" (generated {', '.join(built.generated_meta)})"
+    return Result(data=data, text=text, output_files=[str(output)])
