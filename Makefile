@@ -14,10 +14,12 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# The main job: summarise and render a sample file shipped with pydicom.
+# The main job: summarise and render a sample file shipped with pydicom (into ./out/).
 run: setup
-	@SAMPLE=$$($(BIN)/python -c "from pydicom.data import get_testdata_file as f; print(f('CT_small.dcm'))"); \
-	set -x; $(BIN)/dicom-tools info "$$SAMPLE"
+	@mkdir -p out; \
+	SAMPLE=$$($(BIN)/python -c "from pydicom.data import get_testdata_file as f; print(f('CT_small.dcm'))"); \
+	set -x; $(BIN)/dicom-tools info "$$SAMPLE" && \
+	$(BIN)/dicom-tools to-image "$$SAMPLE" -o out/CT_small.png --window-center 40 --window-width 400
 
 test: setup
 	bash scripts/system-deps.sh

@@ -163,3 +163,52 @@ register(
         example="dicom-tools histogram ct.dcm --bins 64 --plot hist.png",
     )
 )
+
+register(
+    OpSpec(
+        name="transcode",
+        summary="Re-encode to another transfer syntax (uncompressed, deflated, RLE, JPEG...)",
+        func="dicom_tools.ops.transcode:transcode",
+        input="file",
+        output="file",
+        output_suffix="_explicit.dcm",
+        input_optional=True,
+        options=(
+            Option(
+                "transfer_syntax",
+                "str",
+                "explicit-vr-little-endian",
+                "target transfer syntax: a name from --list, or a UID",
+                aliases=("--syntax",),
+                metavar="NAME|UID",
+            ),
+            Option("quality", "int", None, "lossy JPEG / JPEG 2000 quality (1-100)"),
+            Option("ratio", "float", None, "lossy JPEG 2000 compression ratio"),
+            Option("near_lossless", "int", None, "JPEG-LS near-lossless error bound (NEAR)"),
+            Option("list", "bool", False, "list the syntaxes this installation decodes/encodes"),
+        ),
+        example="dicom-tools transcode ct.dcm -o ct_rle.dcm --transfer-syntax rle",
+    )
+)
+
+register(
+    OpSpec(
+        name="validate",
+        summary="Validate a file against its IOD: modules, attribute types, values, pixel module",
+        func="dicom_tools.ops.validate:validate",
+        input="file",
+        output="display",
+        json_flag=True,
+        options=(
+            Option(
+                "level",
+                "str",
+                "warning",
+                "lowest severity to report",
+                choices=("error", "warning", "info"),
+            ),
+        ),
+        example="dicom-tools validate ct.dcm --json",
+        description="Exit 0 when the file has no errors, 1 when it has, 2 when unreadable.",
+    )
+)

@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.set_defaults(spec=spec)
         if spec.input != "none":
-            p.add_argument("input", metavar="INPUT", help=spec.input_help)
+            nargs = "?" if spec.input_optional else None
+            p.add_argument("input", metavar="INPUT", nargs=nargs, help=spec.input_help)
         if spec.output != "display":
             out_help = "output path"
             if spec.output_suffix:

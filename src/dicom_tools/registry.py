@@ -109,6 +109,7 @@ class OpSpec:
     example: str = ""
     description: str = ""
     input_help: str = "input DICOM file"
+    input_optional: bool = False  # e.g. `transcode --list` runs without an input
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -213,6 +214,8 @@ def execute(
     from dicom_tools.io import check_input_file
 
     opts = coerce_options(spec, options or {})[0]
+    if spec.input_optional and (input_path is None or str(input_path) == ""):
+        return call(spec, None, None, opts)  # the operation decides what it needs
     if spec.input == "file":
         if input_path is None or str(input_path) == "":
             raise UsageError(f"{spec.verb}: an input file is required")

@@ -192,7 +192,8 @@ def _resolver(ds: Dataset) -> _Resolver:
         return hit[1]
     resolver = _Resolver(ds)
     try:
-        ref = weakref.ref(ds, lambda _r, key=key: _CACHE.pop(key, None))
+        # pop bound now: at interpreter shutdown the module global may already be None
+        ref = weakref.ref(ds, lambda _r, key=key, pop=_CACHE.pop: pop(key, None))
     except TypeError:  # not weak-referenceable: do not cache
         return resolver
     _CACHE[key] = (ref, resolver)

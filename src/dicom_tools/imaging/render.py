@@ -1,0 +1,214 @@
+"""Rendering one decoded frame to an 8- or 16-bit image array, as a viewer would show it.
+
+Grayscale: stored values -> Modality LUT (modality.py) -> VOI (window, VOI LUT, min-max, or
+none) -> presentation (MONOCHROME1 / INVERSE shown inverted) -> rounded integers.
+Colour: palette lookup for PALETTE COLOR, RGB samples scaled to the output depth (decoding has
+already turned YBR_FULL, YBR_FULL_422, YBR_ICT and YBR_RCT into RGB).
+
+For integer stored values the whole chain is evaluated once per distinct value in the frame's
+range and applied as one table lookup: far less work than float math on every pixel, and no
+frame-sized float temporaries (a 16-bit frame has at most 65536 distinct values).
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from dicom_tools.errors import InputError
+from dicom_tools.imaging import lut as L
+from dicom_tools.imaging.backend import to_numpy
+from dicom_tools.imaging.modality import IDENTITY, ModalityLUT, apply_modality, modality_params
+
+if TYPE_CHECKING:
+    from dicom_tools.imaging.decode import PixelSource
+
+# Evaluate the chain per distinct value when the stored range is at most this wide (or no
+# wider than the frame has pixels): 16-bit data always qualifies.
+_TABLE_LIMIT = 1 << 16
+
+
+class RenderSettings(NamedTuple):
+    """What the user asked for; ``window`` is an explicit window (--window-center/-width)."""
+
+    window: L.Window | None = None
+    normalize: bool = False
+    disable_modality_lut: bool = False
+    disable_voi_lut: bool = False
+    bits: int = 8
+
+
+class RenderedFrame(NamedTuple):
+    """A rendered frame on the host: uint8/uint16 (rows, cols) or uint8 (rows, cols, 3)."""
+
+    pixels: Any
+    mode: str  # Pillow mode: "L", "I;16" or "RGB"
+    info: dict[str, Any]
+
+
+class Renderer:
+    """Renders the frames of one PixelSource with fixed settings (palette etc. read once)."""
+
+    def __init__(self, src: PixelSource, settings: RenderSettings, xp: ModuleType) -> None:
+        self.src = src
+        self.settings = settings
+        self.xp = xp
+        self.ymax = (1 << settings.bits) - 1
+        self.photometric = src.photometric
+        if self.photometric.startswith("YBR_PARTIAL"):
+            raise InputError(f"{src.path}: rendering {self.photometric} is not supported")
+        self.inverted = not src.is_color and L.is_inverted(src.ds)
+        self._palette_table: Any = None
+        self._palette: L.Palette | None = None
+        if self.photometric == "PALETTE COLOR":
+            self._palette = L.read_palette(src.ds, str(src.path))
+
+    @property
+    def is_color(self) -> bool:
+        return self.src.is_color or self._palette is not None
+
+    def render(self, index: int, stored: Any) -> RenderedFrame:
+        """Render decoded frame ``index`` (a numpy array from PixelSource)."""
+        if self._palette is not None:
+            return self._render_palette(stored)
+        if self.src.is_color:
+            return self._render_rgb(stored)
+        return self._render_gray(index, stored)
+
+    # -- grayscale ------------------------------------------------------------------------------
+
+    def _modality(self, index: int) -> ModalityLUT:
+        if self.settings.disable_modality_lut:
+            return IDENTITY
+        return modality_params(self.src.ds, index)
+
+    def _render_gray(self, index: int, stored: Any) -> RenderedFrame:
+        xp = self.xp
+        arr = xp.asarray(stored)
+        if arr.dtype == bool:
+            arr = arr.astype(xp.uint8)
+        if arr.dtype.kind == "f":
+            # Float Pixel Data may hold NaN or inf: show them as the lowest finite value.
+            finite = xp.isfinite(arr)
+            if not bool(finite.all()):
+                fill = arr[finite].min() if bool(finite.any()) else 0.0
+                arr = xp.where(finite, arr, fill)
+        params = self._modality(index)
+        integer = arr.dtype.kind in "iu"
+        lo = arr.min().item()
+        hi = arr.max().item()
+        table = integer and hi - lo < max(_TABLE_LIMIT, arr.size)
+        if table:
+            # The chain runs over lo..hi once; pixels then pick their entry.
+            domain = xp.arange(int(lo), int(hi) + 1, dtype=xp.int64)
+            values = apply_modality(domain, params, xp)
+            if params.kind == "lut" and values.size > 1:
+                # A LUT need not be monotonic: min/max only over values present in the frame.
+                present = xp.bincount(
+                    (arr.astype(xp.int64) - int(lo)).ravel(), minlength=values.size
+                )
+                used = values[present > 0]
+                vmin, vmax = used.min().item(), used.max().item()
+            else:
+                vmin, vmax = values.min().item(), values.max().item()
+        else:
+            values = apply_modality(arr, params, xp)
+            vmin, vmax = values.min().item(), values.max().item()
+
+        info: dict[str, Any] = {"modality": params.describe()}
+        y = self._voi(index, values, float(vmin), float(vmax), params, info)
+        out = L.to_output(xp, y, self.ymax, self.inverted)
+        if table:
+            out = out[_index(xp, arr, int(lo))]
+        info["inverted"] = self.inverted
+        info["value_range"] = [_num(vmin), _num(vmax)]
+        mode = "L" if self.ymax == 0xFF else "I;16"
+        return RenderedFrame(to_numpy(out), mode, info)
+
+    def _voi(
+        self,
+        index: int,
+        values: Any,
+        vmin: float,
+        vmax: float,
+        params: ModalityLUT,
+        info: dict[str, Any],
+    ) -> Any:
+        xp, s = self.xp, self.settings
+        if s.normalize:
+            window = L.min_max_window(vmin, vmax, "normalize")
+        elif s.window is not None:
+            window = s.window
+        elif s.disable_voi_lut and self.src.pixel_keyword != "PixelData":
+            window = L.min_max_window(vmin, vmax, "none")  # float data has no nominal range
+        elif s.disable_voi_lut:
+            lo, hi = self._full_range(params)
+            info["voi"] = {"source": "none", "range": [_num(lo), _num(hi)]}
+            return L.scale_range(xp, values, lo, hi, self.ymax)
+        else:
+            found = L.file_voi(self.src.ds, index, str(self.src.path))
+            if isinstance(found, L.VoiTable):
+                info["voi"] = found.to_dict()
+                return L.apply_voi_table(xp, values, found, self.ymax)
+            window = found if found is not None else L.min_max_window(vmin, vmax)
+        info["voi"] = window.to_dict()
+        return L.apply_window(xp, values, window, self.ymax)
+
+    def _full_range(self, params: ModalityLUT) -> tuple[float, float]:
+        """Every value the modality stage can produce from the stored bits (for no VOI)."""
+        src = self.src
+        bits = src.bits_stored
+        if src.pixel_representation == 1:
+            smin, smax = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+        else:
+            smin, smax = 0, (1 << bits) - 1
+        if params.kind == "rescale":
+            a = smin * params.slope + params.intercept
+            b = smax * params.slope + params.intercept
+            return min(a, b), max(a, b)
+        if params.kind == "lut":
+            return 0.0, float((1 << params.bits) - 1)
+        return float(smin), float(smax)
+
+    # -- colour ---------------------------------------------------------------------------------
+
+    def _render_palette(self, stored: Any) -> RenderedFrame:
+        xp = self.xp
+        pal = self._palette
+        assert pal is not None
+        if self._palette_table is None:  # scaled to 8 bits once; frames are one lookup each
+            self._palette_table = L.palette_table(xp, pal)
+        n = self._palette_table.shape[0]
+        out = L.apply_palette(xp, stored, self._palette_table, pal.first)
+        info = {
+            "palette": {
+                "entries": n,
+                "first": pal.first,
+                "bits": pal.bits,
+                "segmented": pal.segmented,
+            }
+        }
+        return RenderedFrame(to_numpy(out), "RGB", info)
+
+    def _render_rgb(self, stored: Any) -> RenderedFrame:
+        xp = self.xp
+        arr = xp.asarray(stored)
+        bits = self.src.bits_stored
+        if arr.dtype == xp.uint8 and bits == 8:
+            out = arr
+        else:
+            out = L.to_output(xp, L.scale_color(xp, arr, bits, 0xFF), 0xFF, False)
+        return RenderedFrame(to_numpy(out), "RGB", {"color": "RGB"})
+
+
+def _index(xp: ModuleType, arr: Any, lo: int) -> Any:
+    """Table indices for stored values: the values themselves when the range starts at 0."""
+    if lo == 0 and arr.dtype.kind == "u":
+        return arr
+    return arr.astype(xp.int32 if arr.dtype.itemsize <= 2 else xp.int64) - lo
+
+
+def _num(value: float) -> float | int:
+    """A JSON-friendly number: integers without a trailing .0."""
+    value = float(value)
+    return int(value) if value.is_integer() else round(value, 6)
