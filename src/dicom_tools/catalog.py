@@ -212,3 +212,51 @@ register(
         description="Exit 0 when the file has no errors, 1 when it has, 2 when unreadable.",
     )
 )
+
+register(
+    OpSpec(
+        name="anonymize",
+        summary="De-identify per DICOM PS3.15 Annex E (Basic Profile and its options)",
+        func="dicom_tools.ops.anonymize:anonymize",
+        input="file",
+        output="file",
+        output_suffix="_anonymized.dcm",
+        options=(
+            Option("profile", "str", "basic", "de-identification profile", choices=("basic",)),
+            Option("retain_uids", "bool", False, "Retain UIDs Option"),
+            Option("retain_device_id", "bool", False, "Retain Device Identity Option"),
+            Option("retain_institution_id", "bool", False, "Retain Institution Identity Option"),
+            Option(
+                "retain_patient_characteristics",
+                "bool",
+                False,
+                "Retain Patient Characteristics Option",
+            ),
+            Option("retain_long_full_dates", "bool", False, "Retain Longitudinal Full Dates"),
+            Option(
+                "retain_long_modified_dates",
+                "bool",
+                False,
+                "Retain Longitudinal Modified Dates (shift dates by a keyed offset per patient)",
+            ),
+            Option("clean_descriptors", "bool", False, "Clean Descriptors Option"),
+            Option("retain_safe_private", "bool", False, "Retain Safe Private Option"),
+            Option("key", "str", None, "secret key for UIDs, pseudonyms and date shifts"),
+            Option("key_file", "path", None, "read the key from this file", metavar="F"),
+            Option("patient_id", "str", None, "new Patient ID (default: keyed pseudonym)"),
+            Option("patient_name", "str", None, "new Patient's Name"),
+            Option("map", "path", None, "write original -> replacement values (CSV)"),
+            Option("keep", "str", None, "keep this attribute (tag or keyword)", repeat=True),
+            Option("remove", "str", None, "remove this attribute (tag or keyword)", repeat=True),
+            Option(
+                "blank_rect",
+                "str",
+                None,
+                "blank the rectangle x,y,w,h in every frame",
+                repeat=True,
+                metavar="X,Y,W,H",
+            ),
+        ),
+        example="dicom-tools anonymize scan.dcm -o anon.dcm --key-file secret.key --map map.csv",
+    )
+)

@@ -36,6 +36,7 @@ class Option:
     metavar: str | tuple[str, ...] | None = None
     nargs: int | None = None  # e.g. 2 for "--range LO HI"; the value is then a list
     positional: bool = False  # a CLI positional argument instead of a flag (echo's HOST:PORT)
+    repeat: bool = False  # may be given several times; the value is then a list
 
     @property
     def flag(self) -> str:
@@ -50,6 +51,9 @@ class Option:
         """Convert a contract value (JSON) to this option's type, or raise UsageError."""
         if value is None:
             return None
+        if self.repeat:
+            values = value if isinstance(value, list | tuple) else [value]
+            return [self._coerce_one(v) for v in values]
         if self.nargs:
             if not isinstance(value, list | tuple) or len(value) != self.nargs:
                 raise UsageError(f"option {self.name}: expected a list of {self.nargs} values")
@@ -90,6 +94,8 @@ class Option:
             d["choices"] = list(self.choices)
         if self.aliases:
             d["aliases"] = list(self.aliases)
+        if self.repeat:
+            d["repeat"] = True
         return d
 
 
