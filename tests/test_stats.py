@@ -24,9 +24,9 @@ from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from dicom_tools.errors import InputError, MissingDependencyError, UsageError
 from dicom_tools.imaging import backend
+from dicom_tools.imaging import statistics as stats_mod
 from dicom_tools.imaging.decode import open_pixels
 from dicom_tools.imaging.modality import IDENTITY
-from dicom_tools.ops import stats as stats_mod
 from dicom_tools.ops.stats import histogram, stats
 
 PCTS = [1, 5, 25, 75, 95, 99]
@@ -159,7 +159,7 @@ def test_stored_values(name):
 @pytest.mark.parametrize("name", ["CT_small.dcm", "MR2_UNCI.dcm", "mlut_18.dcm", "color-pl.dcm"])
 def test_direct_numpy_path_on_single_frames(name, monkeypatch):
     # One frame of float values goes to np.percentile & co. directly; force it for any data.
-    monkeypatch.setattr(stats_mod._Stream, "_plan", lambda self: ("float", IDENTITY))
+    monkeypatch.setattr(stats_mod.Stream, "_plan", lambda self: ("float", IDENTITY))
     path = _path(name)
     frame = reference(path)[0]
     check_stats(stats(path, frame=0).data, frame)
@@ -179,7 +179,7 @@ def test_direct_numpy_path_on_single_frames(name, monkeypatch):
 def test_radix_fallback_is_exact(name, limit, monkeypatch):
     # Force the multi-pass selection (used for float values) with tiny buckets, so that
     # several 16-bit refinement passes and the final sort all run.
-    monkeypatch.setattr(stats_mod._Stream, "_plan", lambda self: ("float", IDENTITY))
+    monkeypatch.setattr(stats_mod.Stream, "_plan", lambda self: ("float", IDENTITY))
     monkeypatch.setattr(stats_mod, "COLLECT_LIMIT", limit)
     path = _path(name)
     whole = np.stack(reference(path))
@@ -241,7 +241,7 @@ def test_per_frame_rescale_streams(tmp_path, rescales, mode):
     rng = np.random.default_rng(3)
     arr = rng.integers(-2000, 3000, size=(3, 40, 30)).astype(np.int16)
     path = _write(tmp_path, arr, PerFrameFunctionalGroupsSequence=_groups(rescales))
-    assert stats_mod._Stream(open_pixels(path), np, False).mode == mode
+    assert stats_mod.Stream(open_pixels(path), np, False).mode == mode
     expect = np.stack(
         [f.astype(np.float64) * s + i for f, (s, i) in zip(arr, rescales, strict=True)]
     )
