@@ -25,7 +25,6 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from conftest import corpus_files  # noqa: E402  (the same real files the tests use)
 
-
 # Child processes run as an installed tool would: with byte-code caching (some sandboxes set
 # PYTHONDONTWRITEBYTECODE, which would recompile dicom_tools at every cold start).
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}

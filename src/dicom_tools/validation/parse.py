@@ -1,0 +1,431 @@
+"""A byte-level walk of a DICOM file that keeps what a validator needs and pydicom drops.
+
+pydicom (rightly) hides how a file is encoded: duplicate tags collapse, element order is
+sorted, the VR written in the file is replaced and odd lengths are padded. The checks need all
+of that, so this module walks the bytes itself and builds a light tree: each ``Item`` (the top
+data set, a sequence item, the meta group) lists its ``Element``s in file order. Values are
+not decoded here; ``ParsedFile.value`` reads an element's bytes when a check asks for them.
+
+Structural defects (a bad item tag, a length past its container) are recorded as problems with
+the path of the element they were found in, and parsing goes on after the broken container.
+"""
+
+from __future__ import annotations
+
+import mmap
+import struct
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dicom_tools.validation.dictionary import entry, keyword
+
+UNDEFINED = 0xFFFFFFFF
+ITEM = 0xFFFEE000
+ITEM_END = 0xFFFEE00D
+SEQ_END = 0xFFFEE0DD
+PIXEL_DATA = 0x7FE00010
+
+IMPLICIT_LE = "1.2.840.10008.1.2"
+EXPLICIT_LE = "1.2.840.10008.1.2.1"
+DEFLATED = "1.2.840.10008.1.2.1.99"
+EXPLICIT_BE = "1.2.840.10008.1.2.2"
+
+VRS = frozenset(
+    "AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN "  # noqa: SIM905
+    "UR US UT UV".split()
+)
+_LONG_VRS = frozenset(b"OB OD OF OL OV OW SQ UC UN UR UT SV UV".split())
+_VR_BYTES = frozenset(v.encode() for v in VRS)
+_MMAP_FROM = 16 << 20  # map files this large instead of reading them into memory
+
+
+class Element:
+    """One element as stored: tag, VR (as written, or from the dictionary when implicit),
+    the length field, where its value starts, and its items or pixel fragments."""
+
+    __slots__ = ("explicit", "fragments", "items", "le", "length", "offset", "pos", "tag", "vr")
+
+    def __init__(self, tag: int, vr: str, length: int, offset: int, pos: int, explicit: bool):
+        self.tag = tag
+        self.vr = vr
+        self.length = length  # as written; UNDEFINED for undefined length
+        self.offset = offset  # of the element's first byte
+        self.pos = pos  # of the value's first byte
+        self.explicit = explicit
+        self.le = True
+        self.items: list[Item] | None = None
+        self.fragments: list[tuple[int, int]] | None = None  # (value position, length)
+
+    @property
+    def undefined(self) -> bool:
+        return self.length == UNDEFINED
+
+    @property
+    def empty(self) -> bool:
+        if self.items is not None:
+            return not self.items
+        if self.fragments is not None:
+            return False
+        return self.length == 0
+
+
+class Item:
+    """A data set or sequence item: its elements in file order, and the first of each tag."""
+
+    __slots__ = ("by_tag", "elements", "offset")
+
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+        self.elements: list[Element] = []
+        self.by_tag: dict[int, Element] = {}
+
+    def get(self, tag: int) -> Element | None:
+        return self.by_tag.get(tag)
+
+    def __contains__(self, tag: int) -> bool:
+        return tag in self.by_tag
+
+
+@dataclass
+class Problem:
+    """A structural defect met while walking the bytes."""
+
+    code: str
+    message: str
+    tag: int | None
+    path: str
+
+
+@dataclass
+class ParsedFile:
+    path: Path
+    buffer: bytes | mmap.mmap  # the file, or for a deflated file the inflated data set
+    meta_buffer: bytes | mmap.mmap
+    preamble: bool  # 128-byte preamble followed by "DICM"
+    prefix: bool  # "DICM" seen (with or without preamble)
+    meta: Item
+    meta_end: int
+    dataset: Item
+    transfer_syntax: str | None  # as the meta group names it, padding removed
+    explicit: bool  # how the data set is actually encoded
+    little: bool
+    deflated: bool
+    problems: list[Problem] = field(default_factory=list)
+
+    def value(self, elem: Element, limit: int | None = None) -> bytes:
+        """The stored bytes of ``elem`` (at most ``limit`` of them)."""
+        if elem.length == UNDEFINED or elem.items is not None:
+            return b""
+        n = elem.length if limit is None else min(elem.length, limit)
+        buf = self.meta_buffer if elem.tag >> 16 == 2 and elem.pos < self.meta_end else self.buffer
+        return bytes(buf[elem.pos : elem.pos + n])
+
+    def close(self) -> None:
+        for buf in (self.buffer, self.meta_buffer):
+            if isinstance(buf, mmap.mmap) and not buf.closed:
+                buf.close()
+
+
+class _Broken(Exception):
+    def __init__(self, message: str, code: str = "broken-structure") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Walker:
+    """Walks elements of one encoding; nested UN values switch to implicit little endian."""
+
+    def __init__(self, buf: bytes | mmap.mmap, problems: list[Problem]) -> None:
+        self.buf = buf
+        self.size = len(buf)
+        self.problems = problems
+        self.stack: list[str] = []  # path segments of the containers being walked
+
+    def path(self, tag: int | None = None) -> str:
+        parts = list(self.stack)
+        if tag is not None:
+            parts.append(keyword(tag) or _tag_text(tag))
+        return ".".join(parts)
+
+    def problem(self, code: str, message: str, tag: int | None) -> None:
+        self.problems.append(Problem(code, message, tag, self.path(tag)))
+
+    def walk(
+        self, pos: int, end: int, explicit: bool, little: bool, item: Item, in_item: bool
+    ) -> int:
+        """Read elements from ``pos`` into ``item`` until ``end`` or an Item Delimiter."""
+        buf = self.buf
+        hh = "<HH" if little else ">HH"
+        h_ = "<H" if little else ">H"
+        l_ = "<L" if little else ">L"
+        while pos < end:
+            if pos + 8 > end:
+                raise _Broken(f"{end - pos} stray byte(s) at byte {pos}", "trailing-bytes")
+            group, elem = struct.unpack_from(hh, buf, pos)
+            tag = group << 16 | elem
+            if group == 0xFFFE:
+                (length,) = struct.unpack_from(l_, buf, pos + 4)
+                if tag == ITEM_END and in_item:
+                    return pos + 8
+                raise _Broken(f"unexpected delimiter {_tag_text(tag)} at byte {pos}")
+            if explicit:
+                vr_bytes = bytes(buf[pos + 4 : pos + 6])
+                if vr_bytes in _LONG_VRS:
+                    (length,) = struct.unpack_from(l_, buf, pos + 8)
+                    start = pos + 12
+                elif vr_bytes in _VR_BYTES:
+                    (length,) = struct.unpack_from(h_, buf, pos + 6)
+                    start = pos + 8
+                else:
+                    raise _Broken(
+                        f"element {_tag_text(tag)} at byte {pos} has an invalid VR {vr_bytes!r}",
+                        "bad-vr",
+                    )
+                vr = vr_bytes.decode()
+            else:
+                (length,) = struct.unpack_from(l_, buf, pos + 4)
+                start = pos + 8
+                known = entry(tag)
+                vr = known.vr if known else ("SQ" if length == UNDEFINED else "UN")
+            el = Element(tag, vr, length, pos, start, explicit)
+            el.le = little
+            item.elements.append(el)
+            item.by_tag.setdefault(tag, el)
+            if length == UNDEFINED:
+                pos = self._undefined(el, explicit, little, end)
+                continue
+            if start + length > end:
+                raise _Broken(
+                    f"element {_tag_text(tag)} at byte {pos} claims {length} bytes, "
+                    f"{max(end - start, 0)} remain in its container",
+                    "length-overrun",
+                )
+            if vr == "SQ":
+                self._sequence(el, start, start + length, explicit, little)
+            elif vr == "UN" and self._starts_item(start, length):
+                self._tentative_sequence(el, start, start + length)
+            pos = start + length
+        if in_item:
+            raise _Broken("item without an Item Delimitation Item")
+        return pos
+
+    def _tentative_sequence(self, el: Element, start: int, end: int) -> None:
+        """A UN value that starts like a sequence (implicit VR little endian, PS3.5 6.2.2) is
+        read as one; if it does not parse, it stays an opaque value."""
+        known = len(self.problems)
+        self._sequence(el, start, end, False, True)
+        if len(self.problems) > known:
+            del self.problems[known:]
+            el.items = None
+
+    def _starts_item(self, start: int, length: int) -> bool:
+        return length >= 8 and bytes(self.buf[start : start + 4]) == b"\xfe\xff\x00\xe0"
+
+    def _undefined(self, el: Element, explicit: bool, little: bool, end: int) -> int:
+        if el.tag == PIXEL_DATA or (el.vr in ("OB", "OW") and explicit):
+            if el.tag != PIXEL_DATA:
+                self.problem("undefined-length", "undefined length on a non-sequence", el.tag)
+            return self._fragments(el, el.pos, end, little)
+        if el.vr == "UN":  # PS3.5 6.2.2: its items are implicit VR little endian
+            return self._sequence(el, el.pos, end, False, True, undefined=True)
+        if el.vr != "SQ":
+            self.problem(
+                "undefined-length", f"undefined length is not allowed for VR {el.vr}", el.tag
+            )
+        return self._sequence(el, el.pos, end, explicit, little, undefined=True)
+
+    def _sequence(
+        self,
+        el: Element,
+        pos: int,
+        end: int,
+        explicit: bool,
+        little: bool,
+        undefined: bool = False,
+    ) -> int:
+        """Read the items of ``el``; on a defect, record it and skip the rest of ``el``."""
+        el.items = []
+        l_ = "<L" if little else ">L"
+        hh = "<HH" if little else ">HH"
+        name = keyword(el.tag) or _tag_text(el.tag)
+        complete = 0  # items read to their end; a broken one is dropped, not checked
+        try:
+            while pos < end or undefined:
+                if pos + 8 > end:
+                    raise _Broken(f"sequence runs past its container at byte {pos}")
+                group, elem = struct.unpack_from(hh, self.buf, pos)
+                tag = group << 16 | elem
+                (length,) = struct.unpack_from(l_, self.buf, pos + 4)
+                if tag == SEQ_END and undefined:
+                    if length:
+                        self.problem("bad-delimiter", "sequence delimiter with length", el.tag)
+                    return pos + 8
+                if tag != ITEM:
+                    raise _Broken(
+                        f"item {len(el.items) + 1} at byte {pos} has tag {_tag_text(tag)} "
+                        "instead of (FFFE,E000)",
+                        "bad-item",
+                    )
+                item = Item(pos)
+                el.items.append(item)
+                self.stack.append(f"{name}[{len(el.items) - 1}]")
+                try:
+                    if length == UNDEFINED:
+                        pos = self.walk(pos + 8, end, explicit, little, item, True)
+                    else:
+                        if pos + 8 + length > end:
+                            raise _Broken(
+                                f"item at byte {pos} claims {length} bytes, more than its "
+                                "sequence holds",
+                                "length-overrun",
+                            )
+                        self.walk(pos + 8, pos + 8 + length, explicit, little, item, False)
+                        pos += 8 + length
+                finally:
+                    self.stack.pop()
+                complete += 1
+        except _Broken as exc:
+            del el.items[complete:]
+            self.problem(exc.code, f"broken sequence: {exc}", el.tag)
+            if undefined:
+                raise _Broken(f"cannot find the end of {name}") from None
+            return end
+        return pos
+
+    def _fragments(self, el: Element, pos: int, end: int, little: bool) -> int:
+        el.fragments = []
+        fmt = "<HHL" if little else ">HHL"
+        while True:
+            if pos + 8 > end:
+                raise _Broken("encapsulated pixel data has no Sequence Delimitation Item")
+            group, elem, length = struct.unpack_from(fmt, self.buf, pos)
+            tag = group << 16 | elem
+            if tag == SEQ_END:
+                if length:
+                    self.problem("bad-delimiter", "sequence delimiter with length", el.tag)
+                return pos + 8
+            if tag != ITEM or length == UNDEFINED or pos + 8 + length > end:
+                raise _Broken(
+                    f"pixel data fragment {len(el.fragments)} at byte {pos} is not an item "
+                    f"of defined length inside the file (tag {_tag_text(tag)})",
+                    "bad-fragment",
+                )
+            el.fragments.append((pos + 8, length))
+            pos += 8 + length
+
+
+def _tag_text(tag: int) -> str:
+    return f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
+
+
+def _detect(buf: bytes | mmap.mmap, pos: int, explicit: bool, little: bool) -> tuple[bool, bool]:
+    """How the data set at ``pos`` is really encoded, starting from what is expected."""
+    head = bytes(buf[pos : pos + 8])
+    if len(head) < 8:
+        return explicit, little
+    le_group = head[0] | head[1] << 8
+    be_group = head[1] | head[0] << 8
+    if le_group & 0xFF00 and not be_group & 0xFF00:
+        little = False
+    elif be_group & 0xFF00 and not le_group & 0xFF00:
+        little = True
+    explicit = head[4:6] in _VR_BYTES
+    return explicit, little
+
+
+def parse_file(path: Path) -> ParsedFile:
+    """Walk ``path``; raises ``ValueError`` only when nothing resembling DICOM is there."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        if size >= _MMAP_FROM:
+            buf: bytes | mmap.mmap = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        else:
+            buf = f.read()
+    problems: list[Problem] = []
+    preamble = bytes(buf[128:132]) == b"DICM"
+    prefix = preamble or bytes(buf[:4]) == b"DICM"
+    pos = 132 if preamble else (4 if prefix else 0)
+    walker = _Walker(buf, problems)
+
+    # The meta group: explicit VR little endian, group 0002 only.
+    meta = Item(pos)
+    meta_end = pos
+    if prefix or bytes(buf[0:2]) == b"\x02\x00":
+        meta_end = _meta_end(buf, pos)
+        explicit_meta = _detect(buf, pos, True, True)[0]
+        try:
+            walker.walk(pos, meta_end, explicit_meta, True, meta, False)
+        except _Broken as exc:
+            problems.append(Problem(exc.code, f"file meta information: {exc}", None, ""))
+        if not explicit_meta:
+            problems.append(
+                Problem(
+                    "meta-encoding",
+                    "file meta information is not encoded in explicit VR little endian",
+                    None,
+                    "",
+                )
+            )
+        pos = meta_end
+
+    ts_elem = meta.get(0x00020010)
+    ts = None
+    if ts_elem is not None:
+        ts = (
+            bytes(buf[ts_elem.pos : ts_elem.pos + ts_elem.length])
+            .rstrip(b"\x00 ")
+            .decode("ascii", "replace")
+        )
+    explicit = ts != IMPLICIT_LE
+    little = ts != EXPLICIT_BE
+    deflated = ts == DEFLATED
+    meta_buffer = buf
+    if deflated:
+        try:
+            buf = zlib.decompressobj(-zlib.MAX_WBITS).decompress(bytes(buf[pos:]))
+        except zlib.error as exc:
+            raise ValueError(f"deflated data set cannot be inflated: {exc}") from None
+        pos = 0
+        walker = _Walker(buf, problems)
+    explicit, little = _detect(buf, pos, explicit, little)
+    dataset = Item(pos)
+    try:
+        walker.walk(pos, len(buf), explicit, little, dataset, False)
+    except _Broken as exc:
+        problems.append(Problem(exc.code, f"data set: {exc}", None, ""))
+    return ParsedFile(
+        path=path,
+        buffer=buf,
+        meta_buffer=meta_buffer,
+        preamble=preamble,
+        prefix=prefix,
+        meta=meta,
+        meta_end=meta_end,
+        dataset=dataset,
+        transfer_syntax=ts,
+        explicit=explicit,
+        little=little,
+        deflated=deflated,
+        problems=problems,
+    )
+
+
+def _meta_end(buf: bytes | mmap.mmap, pos: int) -> int:
+    """Where group 0002 ends: the first element of another group (lengths read as explicit)."""
+    size = len(buf)
+    while pos + 8 <= size:
+        group = buf[pos] | buf[pos + 1] << 8
+        if group != 2:
+            return pos
+        vr = bytes(buf[pos + 4 : pos + 6])
+        if vr in _LONG_VRS:
+            (length,) = struct.unpack_from("<L", buf, pos + 8)
+            pos += 12 + length
+        elif vr in _VR_BYTES:
+            (length,) = struct.unpack_from("<H", buf, pos + 6)
+            pos += 8 + length
+        else:  # implicit VR meta (non-conformant, reported by the caller)
+            (length,) = struct.unpack_from("<L", buf, pos + 4)
+            pos += 8 + length
+    return min(pos, size)
