@@ -243,6 +243,13 @@ register(
             Option("retain_safe_private", "bool", False, "Retain Safe Private Option"),
             Option("key", "str", None, "secret key for UIDs, pseudonyms and date shifts"),
             Option("key_file", "path", None, "read the key from this file", metavar="F"),
+            Option(
+                "uid_root",
+                "str",
+                None,
+                "root for new UIDs (default: 2.25.<keyed hash>)",
+                metavar="ROOT",
+            ),
             Option("patient_id", "str", None, "new Patient ID (default: keyed pseudonym)"),
             Option("patient_name", "str", None, "new Patient's Name"),
             Option("map", "path", None, "write original -> replacement values (CSV)"),

@@ -35,8 +35,9 @@ def _add_option(p: argparse.ArgumentParser, opt: registry.Option) -> None:
         kw["choices"] = opt.choices
     if opt.nargs:
         kw["nargs"] = opt.nargs
-    if opt.repeat:
-        kw["action"] = "append"
+    if opt.repeat:  # --keep A B --keep C -> [A, B, C]
+        kw["action"] = "extend"
+        kw["nargs"] = "+"
     if opt.metavar:
         kw["metavar"] = opt.metavar
     if opt.default is not None and opt.help:
