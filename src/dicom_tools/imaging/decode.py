@@ -20,17 +20,6 @@ if TYPE_CHECKING:
     from pydicom import Dataset
 
 PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)  # Pixel Data, Float, Double Float
-DEFLATED = "1.2.840.10008.1.2.1.99"
-
-# What to install for each family of transfer syntaxes, for the error message.
-_PLUGIN_HINT = {
-    "1.2.840.10008.1.2.4.5": "pylibjpeg-libjpeg (pip install pylibjpeg pylibjpeg-libjpeg)",
-    "1.2.840.10008.1.2.4.7": "pylibjpeg-libjpeg (pip install pylibjpeg pylibjpeg-libjpeg)",
-    "1.2.840.10008.1.2.4.8": "pyjpegls (pip install pyjpegls)",
-    "1.2.840.10008.1.2.4.9": "pylibjpeg-openjpeg (pip install pylibjpeg pylibjpeg-openjpeg)",
-    "1.2.840.10008.1.2.4.20": "pylibjpeg-openjpeg >= 2.4 (pip install pylibjpeg-openjpeg)",
-    "1.2.840.10008.1.2.5": "pylibjpeg-rle (pip install pylibjpeg pylibjpeg-rle)",
-}
 
 
 @dataclass
@@ -82,6 +71,8 @@ class PixelSource:
 
     def _needs_dataset(self) -> bool:
         # pydicom decodes from the path only for Part 10 files that are not deflated.
+        from dicom_tools.imaging.syntaxes import DEFLATED
+
         return self.transfer_syntax == DEFLATED or not self.ds.file_meta.get("TransferSyntaxUID")
 
     def _options(self) -> dict[str, Any]:
@@ -135,14 +126,16 @@ def _is_missing_plugin(exc: BaseException) -> bool:
 
 
 def _hint(uid: str) -> str | None:
-    return next((h for prefix, h in _PLUGIN_HINT.items() if uid.startswith(prefix)), None)
+    from dicom_tools.imaging.syntaxes import decode_hint
+
+    hint = decode_hint(uid)
+    return f"it with: pip install {hint}" if hint else None
 
 
 def _syntax_name(uid: str) -> str:
-    from pydicom.uid import UID
+    from dicom_tools.imaging.syntaxes import describe
 
-    name = UID(uid).name
-    return f"{name} ({uid})" if name != uid else uid
+    return describe(uid)
 
 
 def _int(ds: Dataset, keyword: str, default: int | None = None) -> int:
