@@ -35,7 +35,7 @@ format:
 
 bench: setup
 	bash scripts/system-deps.sh
-	$(BIN)/python benchmarks/run.py
+	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .ruff_cache

@@ -25,23 +25,30 @@ import argparse
 import contextlib
 import io
 import logging
-import os
-import platform
 import shutil
 import statistics
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-WORK = HERE / ".work" / "anonymize"
-sys.path.insert(0, str(HERE.parent / "tests"))
+from common import (
+    WORK_ROOT,
+    dcmtk_version,
+    fresh_dir,
+    machine,
+    make_series,
+    md_table,
+    report_results,
+)
 
-from conftest import corpus_file  # noqa: E402  (the same real files the tests use)
+WORK = WORK_ROOT / "anonymize"
+SECTION = """## anonymize
 
-START, END = "<!-- RESULTS:anonymize -->", "<!-- /RESULTS:anonymize -->"
+`.venv/bin/python benchmarks/bench_anonymize.py` measures per-file anonymization of generated CT
+slices: dicom-tools in process against dcmodify (dcmtk), dicognito and deid on the same files
+(see the script's docstring).
+"""
 KEY = "benchmark key"
 DCMODIFY_EDITS = [
     "-ma", "(0010,0010)=ANONYMOUS",
@@ -54,39 +61,9 @@ DCMODIFY_EDITS = [
 ]  # fmt: skip
 
 
-def make_slices(count: int) -> list[Path]:
-    """``count`` CT slices of one series (512x512 when pydicom-data is installed)."""
-    from pydicom import dcmread
-    from pydicom.uid import generate_uid
-
-    try:
-        source = corpus_file("693_UNCI.dcm")
-    except FileNotFoundError:
-        source = corpus_file("CT_small.dcm")
-    folder = WORK / "slices"
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    ds = dcmread(source)
-    series = generate_uid()
-    files = []
-    for i in range(count):
-        ds.SeriesInstanceUID = series
-        ds.SOPInstanceUID = generate_uid()
-        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-        ds.InstanceNumber = i + 1
-        path = folder / f"ct_{i + 1:04d}.dcm"
-        ds.save_as(path)
-        files.append(path)
-    return files
-
-
 def fresh(name: str) -> Path:
-    folder = WORK / name
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    return folder
+    """An empty folder of that name in this script's work folder."""
+    return fresh_dir(WORK / name)
 
 
 def ours_op(files: list[Path], out: Path) -> float:
@@ -177,30 +154,13 @@ def available(module: str) -> str | None:
         return None
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    import pydicom
-
-    dcmtk = subprocess.run(["dcmodify", "--version"], capture_output=True, text=True).stdout
-    dcmtk_version = dcmtk.splitlines()[0].strip("$ ") if dcmtk else "dcmtk missing"
-    return (
-        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, pydicom "
-        f"{pydicom.__version__}, {dcmtk_version}, {time.strftime('%Y-%m-%d')}"
-    )
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--slices", type=int, default=120, help="CT slices to anonymize")
     ap.add_argument("--repeat", type=int, default=5, help="runs per tool (median)")
     args = ap.parse_args()
     logging.disable(logging.WARNING)  # deid logs every file
-    files = make_slices(args.slices)
+    files = make_series(args.slices, WORK / "slices")
     size = files[0].stat().st_size
 
     tools: dict[str, Callable[[list[Path], Path], float]] = {
@@ -225,13 +185,15 @@ def main() -> int:
         "dicognito": (f"dicognito {versions['dicognito']}, in process", "its default"),
         "deid": (f"deid {versions['deid']}, in process", "its default recipe"),
     }
-    table = ["| tool | ms per file | vs dicom-tools op | what it does |", "|---|---:|---:|---|"]
+    rows = []
     for name, seconds in got.items():
         label, what = labels[name]
-        table.append(f"| {label} | {seconds * 1000:.2f} | {seconds / ours:.2f}x | {what} |")
+        rows.append((label, f"{seconds * 1000:.2f}", f"{seconds / ours:.2f}x", what))
+    header = ("tool", "ms per file", "vs dicom-tools op", "what it does")
+    table = md_table(header, rows, right=(1, 2))
     missing = [m for m, v in versions.items() if not v]
     notes = [
-        f"Machine: {machine()}",
+        f"Machine: {machine(dcmtk_version('dcmodify'), packages=('pydicom',))}",
         "",
         f"{len(files)} CT slices of {size / 1024:.0f} KiB each (from pydicom-data 693_UNCI.dcm), "
         f"median of {args.repeat} interleaved runs after a warm-up run; dcmodify times exclude "
@@ -242,21 +204,7 @@ def main() -> int:
     ]
     if missing:
         notes += ["", f"Not measured (not installed): {', '.join(missing)}."]
-    report = "\n".join(notes)
-    print(report)
-    readme = HERE / "README.md"
-    text = readme.read_text() if readme.exists() else "# Benchmarks\n"
-    block = f"{START}\n{report}\n{END}"
-    if START in text and END in text:
-        text = text[: text.index(START)] + block + text[text.index(END) + len(END) :]
-    else:
-        intro = (
-            "`.venv/bin/python benchmarks/bench_anonymize.py` measures per-file anonymization of "
-            "generated CT slices: dicom-tools in process against dcmodify (dcmtk), dicognito and "
-            "deid on the same files (see the script's docstring)."
-        )
-        text = text.rstrip("\n") + f"\n\n## anonymize\n\n{intro}\n\n{block}\n"
-    readme.write_text(text)
+    report_results("anonymize", "\n".join(notes), SECTION)
     return 0
 
 

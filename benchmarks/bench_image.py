@@ -18,22 +18,29 @@ machine is shared and noisy, so read ratios.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import re
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-WORK = HERE / ".work" / "image"
-BIN = Path(sys.executable).parent
-sys.path.insert(0, str(HERE.parent / "tests"))
+from common import (
+    BIN,
+    WORK_ROOT,
+    child_seconds,
+    corpus_file,
+    dcmtk_version,
+    fresh_dir,
+    machine,
+    make_series,
+    md_table,
+    peak_rss,
+    report_results,
+    require_tools,
+    run_quiet,
+)
 
-from conftest import corpus_file  # noqa: E402  (the same real files the tests use)
+WORK = WORK_ROOT / "image"
 
 BARE = """\
 import sys
@@ -43,47 +50,15 @@ ds = dcmread(sys.argv[1])
 Image.fromarray(ds.pixel_array.astype("uint8")).save(sys.argv[2])
 """
 
-START, END = "<!-- RESULTS:image -->", "<!-- /RESULTS:image -->"
+SECTION = """## to-image
 
-# Children cache bytecode as any installed package does (a sandbox may set
-# PYTHONDONTWRITEBYTECODE, which would recompile dicom_tools at every cold start).
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-
-
-def run_quiet(cmd: list[str]) -> float:
-    t0 = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=ENV)
-    return time.perf_counter() - t0
-
-
-def make_slices(count: int) -> list[Path]:
-    """``count`` CT slices of one series, from a real 512x512 CT (or CT_small if missing)."""
-    from pydicom import dcmread
-    from pydicom.uid import generate_uid
-
-    try:
-        source = corpus_file("693_UNCI.dcm")  # pydicom-data: 512 x 512 CT
-    except FileNotFoundError:
-        source = corpus_file("CT_small.dcm")
-    folder = WORK / "ct"
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    ds = dcmread(source)
-    series = generate_uid()
-    z0 = float(ds.get("ImagePositionPatient", [0, 0, 0])[2])
-    files = []
-    for i in range(count):
-        ds.SeriesInstanceUID = series
-        ds.SOPInstanceUID = generate_uid()
-        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-        ds.InstanceNumber = i + 1
-        if "ImagePositionPatient" in ds:
-            ds.ImagePositionPatient[2] = z0 + i
-        path = folder / f"ct_{i + 1:04d}.dcm"
-        ds.save_as(path)
-        files.append(path)
-    return files
+`.venv/bin/python benchmarks/bench_image.py` measures, in one run on the same files (written to
+`benchmarks/.work/image/`): cold `dicom-tools to-image` vs `dcmj2pnm --write-png` vs a bare
+dcmread + pixel_array + Pillow script, one process per file (target: <= 1.2x the bare script);
+in-process conversion of 120 generated 512x512 CT slices vs dcmj2pnm started per slice (target:
+>= 3x faster); and peak RSS of `to-image --frame 0` on a generated 1.1 GB uncompressed
+multi-frame file (target: < 150 MB; the file is deleted afterwards).
+"""
 
 
 def make_big_multiframe(min_bytes: int = 1 << 30) -> Path:
@@ -126,46 +101,15 @@ def make_big_multiframe(min_bytes: int = 1 << 30) -> Path:
     return path
 
 
-def max_rss_mb(cmd: list[str]) -> float | None:
-    """Peak resident memory of a command, from GNU time's report."""
-    if not Path("/usr/bin/time").exists():
-        return None
-    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=ENV)
-    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-    return int(m.group(1)) / 1024 if m else None
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    dcmtk = subprocess.run(["dcmj2pnm", "--version"], capture_output=True, text=True).stdout
-    dcmtk_version = dcmtk.splitlines()[0].strip("$ ") if dcmtk else "dcmtk missing"
-    return (
-        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{dcmtk_version}, {time.strftime('%Y-%m-%d')}"
-    )
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=5, help="rounds of the cold-start comparison")
     ap.add_argument("--slices", type=int, default=120, help="CT slices for the throughput test")
     args = ap.parse_args()
-    if shutil.which("dcmj2pnm") is None:
-        print("dcmj2pnm is missing: install dcmtk (make bench does)", file=sys.stderr)
+    if not require_tools(("dcmj2pnm",), "install dcmtk (make bench does)"):
         return 2
-    WORK.mkdir(parents=True, exist_ok=True)
-    out = WORK / "out"
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir()
-    slices = make_slices(args.slices)
+    out = fresh_dir(WORK / "out")
+    slices = make_series(args.slices, WORK / "ct")
     bare = WORK / "bare_convert.py"
     bare.write_text(BARE)
     cli = str(BIN / "dicom-tools")
@@ -208,11 +152,7 @@ def main() -> int:
         "for i, f in enumerate(fs): to_image(Path(f), o / f'p{i}.png')\n"
         "print(time.perf_counter() - t)"
     )
-    ours = []
-    for _ in range(3):
-        res = subprocess.run([sys.executable, "-c", loop], capture_output=True, text=True, env=ENV)
-        ours.append(float(res.stdout.strip().splitlines()[-1]) / len(slices))
-    per_slice = statistics.median(ours)
+    per_slice = child_seconds(loop, repeat=3) / len(slices)
     dcmtk_runs = []
     for _ in range(3):
         t0 = time.perf_counter()
@@ -235,36 +175,26 @@ def main() -> int:
     big = make_big_multiframe()
     size_gb = big.stat().st_size / 1e9
     frames = (big.stat().st_size - 1000) // (512 * 512 * 2)
-    first = max_rss_mb([cli, "to-image", str(big), "--frame", "0", "-o", f"{out}/big0.png"])
-    last = max_rss_mb(
+    first, _, _ = peak_rss([cli, "to-image", str(big), "--frame", "0", "-o", f"{out}/big0.png"])
+    last, _, _ = peak_rss(
         [cli, "to-image", str(big), "--frame", str(frames - 1), "-o", f"{out}/bigN.png"]
     )
-    dcmtk_mem = max_rss_mb(["dcmj2pnm", "--write-png", "+F", "1", str(big), f"{out}/bigd.png"])
+    dcmtk_mem, _, _ = peak_rss(["dcmj2pnm", "--write-png", "+F", "1", str(big), f"{out}/bigd.png"])
 
-    def mb(v: float | None) -> str:
-        return f"{v:.0f} MB" if v is not None else "n/a"
-
+    target = "target < 150 MB"
     rows += [
-        (f"peak RSS `to-image --frame 0`, {size_gb:.2f} GB file", mb(first), "target < 150 MB"),
-        ("peak RSS `to-image --frame <last>`, same file", mb(last), "target < 150 MB"),
-        ("peak RSS `dcmj2pnm +F 1`, same file", mb(dcmtk_mem), ""),
+        (f"peak RSS `to-image --frame 0`, {size_gb:.2f} GB file", f"{first:.0f} MB", target),
+        ("peak RSS `to-image --frame <last>`, same file", f"{last:.0f} MB", target),
+        ("peak RSS `dcmj2pnm +F 1`, same file", f"{dcmtk_mem:.0f} MB", ""),
     ]
 
-    table = ["| measurement | result | target |", "|---|---|---|"]
-    table += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    table = md_table(("measurement", "result", "target"), rows)
     report = (
-        f"Machine: {machine()}\n\nCold start: median of {args.repeat} rounds; throughput: median "
-        "of 3 runs. Children cache bytecode as an installed package does.\n\n" + "\n".join(table)
+        f"Machine: {machine(dcmtk_version('dcmj2pnm'))}\n\nCold start: median of {args.repeat} "
+        "rounds; throughput: median of 3 runs. Children cache bytecode as an installed package "
+        "does.\n\n" + "\n".join(table)
     )
-    print(report)
-    readme = HERE / "README.md"
-    text = readme.read_text() if readme.exists() else "# Benchmarks\n"
-    block = f"{START}\n{report}\n{END}"
-    if START in text and END in text:
-        text = text[: text.index(START)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n## to-image\n\n" + block + "\n"
-    readme.write_text(text)
+    report_results("image", report, SECTION)
     big.unlink()  # a gigabyte is not worth keeping around
     return 0
 

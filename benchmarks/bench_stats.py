@@ -18,26 +18,21 @@ Writes the results to benchmarks/README.md between the RESULTS:stats markers.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
-import statistics
 import struct
-import subprocess
 import sys
 import time
 from io import BytesIO
 from pathlib import Path
 
 import numpy as np
+from common import WORK_ROOT as WORK
+from common import child_seconds, corpus_file, peak_rss, report_results
 
-HERE = Path(__file__).resolve().parent
-WORK = HERE / ".work"
-README = HERE / "README.md"
-BEGIN, END = "<!-- RESULTS:stats -->", "<!-- /RESULTS:stats -->"
-sys.path.insert(0, str(HERE.parent / "tests"))
-
-from conftest import corpus_file  # noqa: E402
-
+SECTION = "## stats and histogram"  # heading above the results, if README.md lacks them
+# The children here inherit this script's environment unchanged, PYTHONDONTWRITEBYTECODE
+# included (the other scripts give theirs common.ENV, which drops it).
+CHILD_ENV = None
 FRAME = (512, 512)
 CORPUS = ["CT_small.dcm", "MR2_UNCI.dcm", "emri_small.dcm", "JPEG2000.dcm", "SC_rgb_2frame.dcm"]
 
@@ -81,22 +76,6 @@ def make_file(path: Path, frames: int) -> Path:
     return path
 
 
-def peak_rss(cmd: list[str]) -> tuple[float, float, int]:
-    """(peak RSS in MiB, wall seconds, exit code) of ``cmd`` run alone in a fresh wrapper."""
-    wrapper = (
-        "import resource, subprocess, sys, time, json\n"
-        "t = time.perf_counter()\n"
-        "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
-        "t = time.perf_counter() - t\n"
-        "print(json.dumps([resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, t, rc]))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, check=True
-    )
-    kib, wall, rc = json.loads(out.stdout)
-    return kib / 1024, wall, rc
-
-
 # One timed round over the files given on the command line; {setup} defines run(path).
 LOOP = """
 import sys, time
@@ -132,27 +111,7 @@ def in_process(code: str, files: list[Path], repeat: int, warm: bool = False) ->
     lazy imports of decoder plugins then happen outside the timing)."""
     warmup = "for path in sys.argv[1:]:\n    run(path)" if warm else ""
     code = LOOP.replace("{setup}", code).replace("{warm}", warmup)
-    times = []
-    for _ in range(repeat):
-        out = subprocess.run(
-            [sys.executable, "-c", code, *map(str, files)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        times.append(float(out.strip().splitlines()[-1]))
-    return statistics.median(times)
-
-
-def write_results(text: str) -> None:
-    readme = README.read_text() if README.exists() else "# Benchmarks\n"
-    block = f"{BEGIN}\n{text.rstrip()}\n{END}"
-    if BEGIN in readme and END in readme:
-        head, rest = readme.split(BEGIN, 1)
-        readme = head + block + rest.split(END, 1)[1]
-    else:
-        readme = readme.rstrip() + "\n\n## stats and histogram\n\n" + block + "\n"
-    README.write_text(readme)
+    return child_seconds(code, map(str, files), repeat, env=CHILD_ENV)
 
 
 def main() -> None:
@@ -170,7 +129,7 @@ def main() -> None:
     tool = [sys.executable, "-m", "dicom_tools"]
 
     rows = []
-    base, _, _ = peak_rss([sys.executable, "-c", "import numpy, pydicom"])
+    base, _, _ = peak_rss([sys.executable, "-c", "import numpy, pydicom"], env=CHILD_ENV)
     rows.append(("python -c 'import numpy, pydicom' (baseline)", "-", base, None))
     for label, path, extra in [
         ("stats --frame 0", big, ["--frame", "0"]),
@@ -180,12 +139,14 @@ def main() -> None:
         ("stats --stored (whole file)", big, ["--stored"]),
     ]:
         op = "histogram" if label.startswith("histogram") else "stats"
-        rss, wall, rc = peak_rss([*tool, op, str(path), *extra])
+        rss, wall, rc = peak_rss([*tool, op, str(path), *extra], env=CHILD_ENV)
         assert rc == 0, (label, rc)
         rows.append((label, f"{path.stat().st_size / 2**20:.0f} MiB", rss, wall))
     bare_script = LOOP.replace("{setup}", BARE).replace("{warm}", "")
-    bare_rss, bare_wall, _ = peak_rss([sys.executable, "-c", bare_script, str(small)])
-    ours_rss, ours_wall, _ = peak_rss([*tool, "stats", str(small)])
+    bare_rss, bare_wall, _ = peak_rss(
+        [sys.executable, "-c", bare_script, str(small)], env=CHILD_ENV
+    )
+    ours_rss, ours_wall, _ = peak_rss([*tool, "stats", str(small)], env=CHILD_ENV)
 
     corpus = [corpus_file(n) for n in CORPUS]
     t_ours = in_process(OURS, corpus, args.repeat, warm=True)
@@ -223,9 +184,7 @@ def main() -> None:
         f"bare numpy {t_bare / len(corpus) * 1000:.1f} ms/file "
         f"(ratio {t_ours / t_bare:.2f}).",
     ]
-    text = "\n".join(lines)
-    print(text)
-    write_results(text)
+    report_results("stats", "\n".join(lines), SECTION)
     if not args.keep:
         for p in (big, small, half):
             p.unlink(missing_ok=True)

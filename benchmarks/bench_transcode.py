@@ -22,24 +22,25 @@ between the RESULTS:transcode markers.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import shutil
 import statistics
 import subprocess
-import sys
 import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-WORK = HERE / ".work" / "transcode"
-sys.path.insert(0, str(HERE.parent / "tests"))
+from common import (
+    WORK_ROOT,
+    dcmtk_version,
+    fresh_dir,
+    machine,
+    make_series,
+    md_table,
+    report_results,
+    require_tools,
+)
 
-from conftest import corpus_file  # noqa: E402  (the same real files the tests use)
-
-START, END = "<!-- RESULTS:transcode -->", "<!-- /RESULTS:transcode -->"
+WORK = WORK_ROOT / "transcode"
 SECTION = """## transcode
 
 `.venv/bin/python benchmarks/bench_transcode.py` generates a CT series (120 slices of 512 x 512
@@ -51,42 +52,9 @@ Targets: in-process batch at least as fast per file as dcmtk; ratios within 5% o
 """
 
 
-def make_series(count: int) -> list[Path]:
-    """``count`` slices of one CT series from a real 512 x 512 CT (CT_small if that is missing)."""
-    from pydicom import dcmread
-    from pydicom.uid import generate_uid
-
-    try:
-        source = corpus_file("693_UNCI.dcm")  # pydicom-data: 512 x 512 CT, 14 bits signed
-    except FileNotFoundError:
-        source = corpus_file("CT_small.dcm")
-    folder = WORK / "ct"
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    ds = dcmread(source)
-    series = generate_uid()
-    z0 = float(ds.get("ImagePositionPatient", [0, 0, 0])[2])
-    files = []
-    for i in range(count):
-        ds.SeriesInstanceUID = series
-        ds.SOPInstanceUID = generate_uid()
-        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-        ds.InstanceNumber = i + 1
-        if "ImagePositionPatient" in ds:
-            ds.ImagePositionPatient[2] = z0 + i
-        path = folder / f"ct_{i + 1:04d}.dcm"
-        ds.save_as(path)
-        files.append(path)
-    return files
-
-
 def fresh(name: str) -> Path:
-    folder = WORK / name
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    return folder
+    """An empty folder of that name in this script's work folder."""
+    return fresh_dir(WORK / name)
 
 
 def dcmtk_batch(tool: list[str], files: list[Path], out: Path) -> float:
@@ -136,39 +104,17 @@ def check_same_pixels(ours: Path, reference: list[Path]) -> None:
             raise SystemExit(f"pixel mismatch: {ours / ref.name} vs {ref}")
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    dcmtk = subprocess.run(["dcmdjpls", "--version"], capture_output=True, text=True).stdout
-    dcmtk_version = dcmtk.splitlines()[0].strip("$ ") if dcmtk else "dcmtk missing"
-    import numpy
-    import pydicom
-
-    return (
-        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"pydicom {pydicom.__version__}, numpy {numpy.__version__}, {dcmtk_version}, "
-        f"{time.strftime('%Y-%m-%d')}"
-    )
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--slices", type=int, default=120, help="CT slices in the series")
     ap.add_argument("--repeat", type=int, default=3, help="timed runs per measurement")
     args = ap.parse_args()
-    for tool in ("dcmcjpls", "dcmcjpeg", "dcmcrle", "dcmdjpls", "dcmdjpeg", "dcmdrle"):
-        if shutil.which(tool) is None:
-            print(f"{tool} not found: install dcmtk", file=sys.stderr)
-            return 2
+    dcmtk = ("dcmcjpls", "dcmcjpeg", "dcmcrle", "dcmdjpls", "dcmdjpeg", "dcmdrle")
+    if not require_tools(dcmtk, "install dcmtk (make bench does)"):
+        return 2
     warnings.simplefilter("ignore")
 
-    series = make_series(args.slices)
+    series = make_series(args.slices, WORK / "ct")
     mb = sum(f.stat().st_size for f in series) / 2**20
     sources = {
         "JPEG-LS lossless": (["dcmcjpls"], ["dcmdjpls"], fresh("src_jls")),
@@ -216,29 +162,24 @@ def main() -> int:
             )
         )
 
-    table = [
-        "| per file | dcmtk (process per file) | dicom-tools (in process) | speed-up | "
-        "ratio ours vs dcmtk |",
-        "|---|---:|---:|---:|---|",
-    ]
-    table += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows]
+    header = (
+        "per file",
+        "dcmtk (process per file)",
+        "dicom-tools (in process)",
+        "speed-up",
+        "ratio ours vs dcmtk",
+    )
+    table = md_table(header, rows, right=(1, 2, 3))
+    host = machine(dcmtk_version("dcmdjpls"), packages=("pydicom", "numpy"))
     report = (
-        f"Machine: {machine()}\n\n"
+        f"Machine: {host}\n\n"
         f"Series: {len(series)} slices of 512 x 512, 16 bits allocated ({mb:.1f} MiB "
         f"uncompressed); median of {args.repeat} runs after a warm-up. Compressed inputs "
         "written by dcmtk. "
         "Ratio = uncompressed pixel bytes / encapsulated pixel bytes over the series. Every "
         "output of ours decodes to the series' pixels.\n\n" + "\n".join(table)
     )
-    print(report)
-    readme = HERE / "README.md"
-    text = readme.read_text() if readme.exists() else "# Benchmarks\n"
-    block = f"{START}\n{report}\n{END}"
-    if START in text and END in text:
-        text = text[: text.index(START)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + SECTION + "\n" + block + "\n"
-    readme.write_text(text)
+    report_results("transcode", report, SECTION)
     return 0
 
 

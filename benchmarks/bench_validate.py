@@ -19,29 +19,23 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-WORK = HERE / ".work" / "validate"
-BIN = Path(sys.executable).parent
-sys.path.insert(0, str(HERE.parent / "tests"))
+from common import BIN, WORK_ROOT, corpus_files, fresh_dir, machine, report_results, require_tools
 
-from conftest import corpus_files  # noqa: E402  (the same real files the tests use)
-
-START, END = "<!-- RESULTS:validate -->", "<!-- /RESULTS:validate -->"
+WORK = WORK_ROOT / "validate"
+# Heading and introduction above the results, if README.md lacks them: the docstring's list.
+SECTION = "## validate\n\n" + __doc__.split("\n\n", 2)[2].split("\n\nResults go")[0]
 
 
 def prepare() -> list[Path]:
-    if WORK.exists():
-        shutil.rmtree(WORK)
-    WORK.mkdir(parents=True)
+    """Every corpus file twice (a renamed copy), in a fresh work folder."""
+    fresh_dir(WORK)
     files = []
     for i, src in enumerate(corpus_files()):
         for copy in ("a", "b"):
@@ -97,28 +91,12 @@ def table_load(build: bool) -> float:
         return float(subprocess.run(run, env=env, capture_output=True, text=True).stdout)
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"dicom3tools dciodvfy ({shutil.which('dciodvfy')}), {time.strftime('%Y-%m-%d')}"
-    )
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=3, help="rounds of each measurement")
     ap.add_argument("--cli-files", type=int, default=30, help="files for the cold CLI test")
     args = ap.parse_args()
-    if shutil.which("dciodvfy") is None:
-        print("dciodvfy not found (apt-get install dicom3tools)", file=sys.stderr)
+    if not require_tools(("dciodvfy",), "apt-get install dicom3tools (make bench does)"):
         return 2
     files = prepare()
     from dicom_tools.validation import tables
@@ -152,22 +130,13 @@ def main() -> int:
         f"| build from highdicom's JSON (first run on a machine) | {build_ms:.0f} ms |",
         f"| read back from the marshal cache (every later process) | {cached_ms:.0f} ms |",
     ]
+    dciodvfy_path = f"dicom3tools dciodvfy ({shutil.which('dciodvfy')})"
     report = (
-        f"Machine: {machine()}\n\nCorpus: {len(files) // 2} corpus_files() plus a renamed copy "
-        f"of each; {invalid} files have errors, {unreadable} are unreadable (exit 2). "
+        f"Machine: {machine(dciodvfy_path)}\n\nCorpus: {len(files) // 2} corpus_files() plus a "
+        f"renamed copy of each; {invalid} files have errors, {unreadable} are unreadable (exit 2). "
         f"Median of {args.repeat} rounds.\n\n" + "\n".join(rows)
     )
-    print(report)
-    readme = HERE / "README.md"
-    text = readme.read_text() if readme.exists() else "# Benchmarks\n"
-    block = f"{START}\n{report}\n{END}"
-    if START in text and END in text:
-        text = text[: text.index(START)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n## validate\n\n" + __doc__.split("\n\n", 2)[2].split(
-            "\n\nResults go"
-        )[0].strip() + "\n\n" + block + "\n"  # fmt: skip
-    readme.write_text(text)
+    report_results("validate", report, SECTION)
     return 0
 
 

@@ -1,64 +1,52 @@
-"""Side-by-side benchmarks of dicom-tools against dcmtk and bare pydicom, in one run.
+"""Metadata benchmarks (info, dump, to-json): dicom-tools against dcmtk and bare pydicom.
 
-    python benchmarks/run.py [--repeat N]
+    python benchmarks/bench_metadata.py [--repeat N]
 
-Writes the results to benchmarks/README.md (between the RESULTS markers). Timings are wall
-clock medians over repeated runs; the machine is noisy, so read ratios, not absolute numbers.
+Writes the results to benchmarks/README.md (between the RESULTS:metadata markers). Timings are
+wall clock medians over repeated runs; the machine is noisy, so read ratios, not absolute numbers.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-WORK = HERE / ".work"
-BIN = Path(sys.executable).parent
-sys.path.insert(0, str(HERE.parent / "tests"))
+from common import (
+    BIN,
+    WORK_ROOT,
+    child_seconds,
+    corpus_files,
+    dcmtk_version,
+    fresh_dir,
+    machine,
+    md_table,
+    report_results,
+    require_tools,
+    timed,
+)
 
-from conftest import corpus_files  # noqa: E402  (the same real files the tests use)
+SECTION = """## metadata: info, dump, to-json
 
-# Child processes run as an installed tool would: with byte-code caching (some sandboxes set
-# PYTHONDONTWRITEBYTECODE, which would recompile dicom_tools at every cold start).
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+`.venv/bin/python benchmarks/bench_metadata.py` measures (issue 2, metadata operations):
 
+- cold start of `dicom-tools info FILE` vs `dcmdump FILE` vs a bare
+  `python -c "import pydicom; pydicom.dcmread(FILE)"` (target: info <= 1.2x the bare read);
+- per-file `dump` throughput in one Python process vs one `dcmdump` process given all files
+  (target: within 2x);
+- per-file `to-json` in one Python process vs `dcm2json` started per file (target: faster).
 
-def timed(cmd: list[str], repeat: int) -> float:
-    """Median wall time of a command, in seconds."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        subprocess.run(
-            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=ENV
-        )
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
-def in_process(code: str, repeat: int) -> float:
-    """Median of the time a loop reports from inside one Python process (import excluded)."""
-    times = []
-    for _ in range(repeat):
-        out = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=ENV
-        ).stdout
-        times.append(float(out.strip().splitlines()[-1]))
-    return statistics.median(times)
+The corpus is every file of pydicom's test data and the pydicom-data package that dcmdump reads
+(about 150 files of many modalities and transfer syntaxes), copied to `benchmarks/.work/`.
+"""
 
 
 def prepare_corpus() -> list[Path]:
     """Copy the readable corpus into one folder (dcmtk gets the very same files)."""
-    folder = WORK / "corpus"
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    folder = fresh_dir(WORK_ROOT / "corpus")
     files = []
     for i, src in enumerate(corpus_files()):
         if subprocess.run(["dcmdump", "-q", str(src)], capture_output=True).returncode != 0:
@@ -69,31 +57,12 @@ def prepare_corpus() -> list[Path]:
     return files
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    dcmtk = subprocess.run(["dcmdump", "--version"], capture_output=True, text=True).stdout
-    dcmtk_version = dcmtk.splitlines()[0].strip("$ ") if dcmtk else "dcmtk missing"
-    return (
-        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{dcmtk_version}, {time.strftime('%Y-%m-%d')}"
-    )
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=11)
     args = ap.parse_args()
-    for tool in ("dcmdump", "dcm2json"):
-        if shutil.which(tool) is None:
-            print(f"{tool} is missing: install dcmtk (make bench does)", file=sys.stderr)
-            return 2
+    if not require_tools(("dcmdump", "dcm2json"), "install dcmtk (make bench does)"):
+        return 2
     files = prepare_corpus()
     n = len(files)
     sample = str(files[0].parent / next(f.name for f in files if f.name.endswith("CT_small.dcm")))
@@ -121,7 +90,7 @@ def main() -> int:
         "for f in fs: R.execute(s, f, None, {}).text\n"
         "print(time.perf_counter()-t)"
     )
-    dump_ours = in_process(dump_loop, max(3, r // 3)) / n
+    dump_ours = child_seconds(dump_loop, repeat=max(3, r // 3)) / n
     dump_dcmtk = timed(["dcmdump", "-q", *map(str, files)], max(3, r // 3)) / n
     rows += [
         (f"dump, in-process, per file ({n} files)", f"{dump_ours * 1000:.2f} ms", ""),
@@ -130,7 +99,7 @@ def main() -> int:
     ]
 
     # 3. to-json: in-process per file vs dcm2json started per file.
-    out = WORK / "json"
+    out = WORK_ROOT / "json"
     out.mkdir(exist_ok=True)
     json_loop = (
         "import time; from dicom_tools import registry as R; s=R.get('to_json'); "
@@ -138,7 +107,7 @@ def main() -> int:
         f"for i, f in enumerate(fs): R.execute(s, f, '{out}/%d.json' % i, {{}})\n"
         "print(time.perf_counter()-t)"
     )
-    json_ours = in_process(json_loop, max(3, r // 3)) / n
+    json_ours = child_seconds(json_loop, repeat=max(3, r // 3)) / n
     t0 = time.perf_counter()
     for i, f in enumerate(files):
         subprocess.run(["dcm2json", str(f), str(out / f"d{i}.json")], capture_output=True)
@@ -149,19 +118,12 @@ def main() -> int:
         ("to-json / dcm2json", f"{json_ours / json_dcmtk:.2f}x", "target < 1x"),
     ]
 
-    table = ["| measurement | result | target |", "|---|---|---|"]
-    table += [f"| {a} | {b} | {c} |" for a, b, c in rows]
-    report = f"Machine: {machine()}\n\nMedians of {r} runs where repeated.\n\n" + "\n".join(table)
-    print(report)
-    readme = HERE / "README.md"
-    text = readme.read_text() if readme.exists() else "# Benchmarks\n"
-    start, end = "<!-- RESULTS -->", "<!-- /RESULTS -->"
-    block = f"{start}\n{report}\n{end}"
-    if start in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
-    else:
-        text += "\n" + block + "\n"
-    readme.write_text(text)
+    table = md_table(("measurement", "result", "target"), rows)
+    report = (
+        f"Machine: {machine(dcmtk_version('dcmdump'))}\n\n"
+        f"Medians of {r} runs where repeated.\n\n" + "\n".join(table)
+    )
+    report_results("metadata", report, SECTION)
     return 0
 
 
