@@ -8,10 +8,18 @@ The text mirrors ``dcmdump`` so that dcmtk users can read it at a glance::
 
 How it stays fast (a dump should not cost much more than ``dcmdump``'s):
 
-* ``read_dataset(defer_size=0)`` checks the file's structure but leaves values unread, and the
-  dump decodes plain values (ASCII text, numbers, tags, binary) straight from the bytes of a
-  memory map; pydicom's conversion, several times slower, is kept for what needs it: sequences,
-  text in other character sets, ambiguous VRs and anything the fast path does not recognise.
+* Most files never reach pydicom's reader: ``_fast_dump`` formats the tree of the byte-level
+  walker that ``validate`` uses (``validation.parse``), which also finds the structural defects
+  that ``read_dataset`` rejects. Anything it does not handle the same way as the pydicom path
+  (a defect, no preamble or meta group, deflate, sequences in UN, repeated tags, VRs pydicom
+  resolves from context...) makes it give up, and the file is dumped the pydicom way below,
+  errors included. Text in other character sets is still converted by pydicom, element by
+  element; ``Result.data`` then reads the data set with pydicom when it is first asked for.
+* Otherwise ``read_dataset(defer_size=0)`` checks the file's structure but leaves values
+  unread, and the dump decodes plain values (ASCII text, numbers, tags, binary) straight from
+  the bytes of a memory map; pydicom's conversion, several times slower, is kept for what
+  needs it: sequences, text in other character sets, ambiguous VRs and anything the fast path
+  does not recognise.
 * Lengths are the value lengths in the file: raw elements carry them; for the few elements
   pydicom converted while reading (Specific Character Set, undefined-length sequences) and for
   sequence items, they are read back from the element and item headers in the file.
@@ -24,6 +32,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import mmap
+import os
+import stat
 import struct
 import zlib
 from collections.abc import Iterator
@@ -31,18 +41,24 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from pydicom.charset import convert_encodings, default_encoding
 from pydicom.datadict import keyword_for_tag, private_dictionary_description
-from pydicom.dataelem import DataElement, RawDataElement
+from pydicom.dataelem import DataElement, RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset
 from pydicom.encaps import parse_basic_offsets, parse_fragments
 from pydicom.fileutil import read_undefined_length_value
+
+try:  # private in pydicom 3.0: if they move, the fast path falls back to pydicom's reading
+    from pydicom.filewriter import _AMBIGUOUS_OB_OW_TAGS, _AMBIGUOUS_US_SS_TAGS
+except ImportError:  # pragma: no cover
+    _AMBIGUOUS_OB_OW_TAGS = _AMBIGUOUS_US_SS_TAGS = None
 from pydicom.hooks import hooks
 from pydicom.multival import MultiValue
-from pydicom.tag import SequenceDelimiterTag
+from pydicom.tag import BaseTag, SequenceDelimiterTag
 from pydicom.uid import UID
 
 from dicom_tools.errors import InputError
-from dicom_tools.io import read_dataset
+from dicom_tools.io import check_input_file, read_dataset
 from dicom_tools.result import Result
 
 # dcmdump pads "VR value" to 44 columns (after the indentation and the tag) before "# ".
@@ -54,6 +70,7 @@ _ITEM_TAG_LE = b"\xfe\xff\x00\xe0"
 # Encapsulated pixel data: how many fragment items get a line of their own.
 FRAGMENT_LINES = 8
 _EMPTY = "(no value available)"
+_EMPTY_TEXT = (_EMPTY, 0)
 
 # Text VRs, shown in [brackets], and those with a single value (a backslash is text).
 _STRING_VRS = frozenset(
@@ -93,9 +110,18 @@ def dump(input: Path, *, max_depth: int | None = None, max_value_len: int | None
     ``max_value_len`` cuts displayed values longer than this many characters (None or <= 0:
     no cut). Neither applies to the JSON model.
     """
-    ds = read_dataset(input, defer_size=0)
     limit = max_value_len if max_value_len and max_value_len > 0 else None
     depth = max_depth if max_depth is None or max_depth >= 0 else 0
+    try:
+        st = os.stat(input)
+        regular = stat.S_ISREG(st.st_mode) and st.st_size > 0
+    except (OSError, ValueError):
+        regular = False
+    # One stat for the usual case; check_input_file gives the message for the others.
+    text = _fast_dump(Path(input) if regular else check_input_file(input), depth, limit)
+    if text is not None:
+        return DumpResult(text=text, path=Path(input))
+    ds = read_dataset(input, defer_size=0)
     with _frames(input, ds) as (meta_frame, data_frame):
         text = _Dumper(ds, depth, limit, Path(input)).run(meta_frame, data_frame)
     return DumpResult(text=text, dataset=ds, path=Path(input))
@@ -118,18 +144,25 @@ class DumpResult(Result):
         super().__init__(*args, **kwargs)
         self._pending = dataset
         self._path = path
+        # Dumped from the bytes alone: the data set is read when ``data`` is first asked for.
+        self._unread = dataset is None and path is not None
 
     @property  # type: ignore[override]
     def data(self) -> dict[str, Any]:
+        if self._pending is None and self._unread:
+            # The fast path read no Dataset: read it now, as the pydicom path would have.
+            self._pending = read_dataset(self._path, defer_size=0)
         if self._pending is not None:
             ds, self._pending = self._pending, None
             self._data = file_json_model(ds, self._path)
+        self._unread = False
         return self._data
 
     @data.setter
     def data(self, value: dict[str, Any]) -> None:
         self._data = value
         self._pending = None
+        self._unread = False
 
 
 # --- where the bytes are -------------------------------------------------------------------
@@ -803,3 +836,340 @@ def _fallback_json(elem: DataElement) -> dict[str, Any]:
         return {"vr": elem.VR}
     values = value if isinstance(value, MultiValue | list | tuple) else [value]
     return {"vr": elem.VR, "Value": [None if v is None else str(v) for v in values]}
+
+
+# --- fast path: straight from the bytes ----------------------------------------------------
+
+
+class _Fallback(Exception):
+    """Something the fast path leaves to pydicom: the file is dumped the pydicom way."""
+
+
+# Transfer syntaxes whose data set the fast path reads (anything else goes through pydicom).
+_IMPLICIT_LE = "1.2.840.10008.1.2"
+_EXPLICIT_BE = "1.2.840.10008.1.2.2"
+_PRIVATE_VRS: dict[tuple[int, str], str] = {}
+_TS_TEXTS: dict[str, str] = {}
+
+
+def _fast_dump(path: Path, max_depth: int | None, limit: int | None) -> str | None:
+    """The dump of ``path`` from the validator's byte-level walk, or None when the file needs
+    pydicom: anything unusual (no preamble, a structural defect, deflate, other character
+    sets, ambiguous VRs...) is left to the pydicom path, which also reports broken files."""
+    from dicom_tools.validation.parse import parse_file
+
+    if _AMBIGUOUS_OB_OW_TAGS is None:
+        return None
+    try:
+        parsed = parse_file(path)
+    except Exception:
+        return None
+    try:
+        ts = parsed.transfer_syntax
+        if (
+            parsed.problems
+            or not parsed.preamble
+            or parsed.deflated
+            or not ts
+            or not parsed.meta.elements
+            or not parsed.dataset.elements
+            or parsed.explicit != (ts != _IMPLICIT_LE)
+            or parsed.little != (ts != _EXPLICIT_BE)
+        ):
+            return None
+        ts_text = _TS_TEXTS.get(ts)
+        if ts_text is None:
+            if not UID(ts).is_transfer_syntax:
+                return None
+            ts_text = _TS_TEXTS[ts] = f"# Used TransferSyntax: {_ts_name(ts, None)}"  # type: ignore[arg-type]
+        dumper = _FastDumper(parsed, max_depth, limit, path)
+        lines = dumper.lines
+        lines += ["", "# Dicom-File-Format", "", "# Dicom-Meta-Information-Header"]
+        lines.append("# Used TransferSyntax: Explicit VR Little Endian")
+        dumper.item(parsed.meta, 0, parsed.meta_buffer, True, None, None)
+        lines.append("")
+        lines += ["# Dicom-Data-Set", ts_text]
+        dumper.item(parsed.dataset, 0, parsed.buffer, parsed.little, None, None)
+        return "\n".join(lines)
+    except _Fallback:
+        return None
+    except InputError:
+        raise
+    except Exception:
+        return None
+    finally:
+        with contextlib.suppress(BufferError):
+            parsed.close()
+
+
+class _FastDumper(_Dumper):
+    def __init__(
+        self, parsed: Any, max_depth: int | None, limit: int | None, path: Path | None
+    ) -> None:
+        super().__init__(None, max_depth, limit, path)  # type: ignore[arg-type]
+        self.parsed = parsed
+
+    def item(
+        self,
+        item: Any,
+        depth: int,
+        buf: Any,
+        little: bool,
+        encodings: Any,
+        pixel_rep: int | None,
+    ) -> None:
+        """One data set (meta group, data set or sequence item) of the walker's tree.
+
+        ``encodings`` and ``pixel_rep`` are the nearest character set and Pixel Representation
+        (this data set's or its ancestors'), as pydicom applies them.
+        """
+        lines, limit = self.lines, self.limit
+        indent = "  " * depth
+        creators: dict[tuple[int, int], str] = {}
+        raw_creators: dict[int, str] = {}
+        public_names = _PUBLIC_NAMES
+        tag_texts = _TAG_TEXTS
+        implicit_vrs = _IMPLICIT_VRS
+        endian = "<" if little else ">"
+        elems = item.elements
+        by_tag = {el.tag: el for el in elems}  # a repeated tag: the last one, as pydicom keeps
+        if len(by_tag) != len(elems):
+            raise _Fallback
+        mv = memoryview(buf)
+        charset = by_tag.get(0x00080005)
+        if charset is not None:
+            encodings = _encodings(charset, buf, little)
+        rep = by_tag.get(0x00280103)
+        if rep is not None and rep.length:
+            if rep.length != 2:
+                raise _Fallback
+            (pixel_rep,) = struct.unpack_from(f"{endian}H", buf, rep.pos)
+        for tag in sorted(by_tag):
+            el = by_tag[tag]
+            length = el.length
+            pos = el.pos
+            if el.explicit:
+                vr = el.vr
+                if vr == "UN":  # pydicom takes the dictionary's VR where it knows one
+                    vr = _vr_of(tag, "UN", raw_creators)
+                    if vr == "SQ" or len(vr) != 2:
+                        raise _Fallback  # a sequence in UN, an ambiguous VR: pydicom's way
+            elif not tag & 0x10000:
+                vr = implicit_vrs.get(tag)
+                if vr is None:
+                    vr = implicit_vrs[tag] = _vr_of(tag, None, raw_creators)
+            else:
+                vr = _vr_of(tag, None, raw_creators)
+            if len(vr) != 2:  # ambiguous: resolved as pydicom does for implicit VR
+                if tag == 0x7FE00010 or tag in _AMBIGUOUS_OB_OW_TAGS:
+                    vr = "OW"
+                elif tag in _AMBIGUOUS_US_SS_TAGS and pixel_rep is not None:
+                    vr = "US" if pixel_rep == 0 else "SS"
+                else:
+                    raise _Fallback
+            if el.items is not None and vr == "SQ":
+                self.sequence(el, tag, vr, depth, buf, little, creators, encodings, pixel_rep)
+                continue
+            if length == _UNDEFINED:
+                if el.fragments is None or not el.explicit or not little:
+                    raise _Fallback
+                self.fragments(item, el, tag, vr, indent, mv, creators)
+                continue
+            if vr == "SQ":
+                raise _Fallback
+            if vr in _STRING_VRS:
+                value = buf[pos : pos + length]
+                if value.isascii() and b"\x1b" not in value:  # _text, inline
+                    text = value.decode("ascii").rstrip("\0 ")
+                    if not text:
+                        shown = _EMPTY_TEXT
+                    else:
+                        vm = 1 if vr in _SINGLE_VALUE_VRS else text.count("\\") + 1
+                        if limit is not None and len(text) > limit:
+                            text = text[:limit]
+                            if not text.isprintable():
+                                text = text.translate(_CONTROL)
+                            text = f"[{text}...]"
+                        else:
+                            if not text.isprintable():
+                                text = text.translate(_CONTROL)
+                            text = f"[{text}]"
+                        shown = (text, vm)
+                else:
+                    shown = None
+                if shown is None:  # other character sets: pydicom decodes them
+                    if tag & 0x10000 and 0x10 <= tag & 0xFFFF <= 0xFF:
+                        raise _Fallback
+                    # As the pydicom path converts it: in a data set of its own that has this
+                    # one's character set.
+                    key = BaseTag(tag)
+                    raw = RawDataElement(key, vr, length, value, 0, not el.explicit, little)
+                    single = Dataset()
+                    single._parent_encoding = encodings or default_encoding
+                    single._dict[key] = raw
+                    frame = _Frame(None, 0, endian, not el.explicit)
+                    self._converted(single, key, raw, length, depth, (frame,), creators)
+                    continue
+            elif vr in _NUMBERS:
+                value = buf[pos : pos + length]
+                shown = self._numbers(value, vr, little)
+            elif vr in _BINARY_VRS and len(vr) == 2:
+                shown = (
+                    (self._bytes(vr, mv[pos : pos + length], endian), 1)
+                    if length
+                    else (
+                        _EMPTY,
+                        1,
+                    )
+                )
+            elif vr == "AT":
+                shown = self._tags(buf[pos : pos + length], little)
+            else:
+                raise _Fallback
+            if shown is None:
+                raise _Fallback
+            text, vm = shown
+            if tag & 0x10000:  # private
+                element = tag & 0xFFFF
+                if 0x10 <= element <= 0xFF and vm and vr in _STRING_VRS:
+                    raw_value = bytes(buf[pos : pos + length])
+                    if b"\\" in raw_value:
+                        raise _Fallback
+                    creators[(tag >> 16, element)] = raw_value.decode("ascii").strip(" \0")
+                    raw_creators[tag] = raw_value.decode("ascii").rstrip("\0 ")
+                name = _private_name(tag, creators)
+            else:
+                name = public_names.get(tag) or _public_name(tag)
+            body = f"{vr} {text}"
+            tag_text = tag_texts.get(tag) or _tag_text(tag)
+            lines.append(f"{indent}{tag_text} {body:<{_PAD}} # {length:>3},{vm:>2} {name}")
+
+    def sequence(
+        self,
+        el: Any,
+        tag: int,
+        vr: str,
+        depth: int,
+        buf: Any,
+        little: bool,
+        creators: dict[tuple[int, int], str],
+        encodings: Any,
+        pixel_rep: int | None,
+    ) -> None:
+        lines = self.lines
+        indent = "  " * depth
+        items = el.items
+        name = _private_name(tag, creators) if tag & 0x10000 else _public_name(tag)
+        length = el.length
+        undefined = length == _UNDEFINED
+        kind = "undefined" if undefined else "explicit"
+        text = f"(Sequence with {kind} length #={len(items)})"
+        lines.append(_line(indent, tag, "SQ", text, length, 1, name))
+        inner = indent + "  "
+        if self.max_depth is not None and depth // 2 + 1 > self.max_depth:
+            if items:
+                lines.append(f"{inner}... {len(items)} item(s) not shown (max depth)")
+            return
+        item_header = struct.Struct("<L" if little else ">L")
+        for item in items:
+            (item_len,) = item_header.unpack_from(buf, item.offset + 4)
+            item_undefined = item_len == _UNDEFINED
+            kind = "undefined" if item_undefined else "explicit"
+            count = len({e.tag for e in item.elements})
+            text = f"(Item with {kind} length #={count})"
+            lines.append(_line(inner, 0xFFFEE000, "na", text, item_len, 1, "Item"))
+            self.item(item, depth + 2, buf, little, encodings, pixel_rep)
+            end = (
+                "ItemDelimitationItem" if item_undefined else "ItemDelimitationItem for re-encoding"
+            )
+            lines.append(_line(inner, 0xFFFEE00D, "na", f"({end})", 0, 0, "ItemDelimitationItem"))
+        end = "SequenceDelimitationItem" if undefined else "SequenceDelimitationItem for re-encod."
+        lines.append(_line(indent, 0xFFFEE0DD, "na", f"({end})", 0, 0, "SequenceDelimitationItem"))
+
+    def fragments(
+        self,
+        item: Any,
+        el: Any,
+        tag: int,
+        vr: str,
+        indent: str,
+        mv: memoryview,
+        creators: dict[tuple[int, int], str],
+    ) -> None:
+        """Encapsulated pixel data, as ``_Dumper._encapsulated`` shows it."""
+        frags = el.fragments
+        if not frags:
+            raise _Fallback
+        bot_pos, bot_len = frags[0]
+        if bot_len % 4:
+            raise _Fallback
+        offsets = struct.unpack_from(f"<{bot_len // 4}L", mv, bot_pos)
+        count = len(frags) - 1
+        lines = self.lines
+        inner = indent + "  "
+        name = _private_name(tag, creators) if tag & 0x10000 else _public_name(tag)
+        lines.append(_line(indent, tag, vr, f"(PixelSequence #={count + 1})", _UNDEFINED, 1, name))
+        eot = "no Extended Offset Table"
+        table = item.by_tag.get(_EXTENDED_OFFSET_TABLE)
+        if table is not None:
+            if table.length == _UNDEFINED:
+                raise _Fallback
+            eot = f"Extended Offset Table with {table.length // 8} entries"
+        lines.append(
+            f"{inner}# {count} fragment(s), Basic Offset Table with {len(offsets)} entries, {eot}"
+        )
+        bot = mv[bot_pos : bot_pos + bot_len]
+        text = self._bytes("OB", bot, "<") if bot_len else _EMPTY
+        lines.append(_line(inner, 0xFFFEE000, "pi", text, bot_len, 1, "Item"))
+        for pos, size in frags[1 : FRAGMENT_LINES + 1]:
+            n = size if self.max_bytes is None else min(size, self.max_bytes)
+            head = mv[pos : pos + n]
+            text = _cut_values(head.hex("\\"), self.limit, n < size) if size else _EMPTY
+            lines.append(_line(inner, 0xFFFEE000, "pi", text, size, 1, "Item"))
+        if count > FRAGMENT_LINES:
+            lines.append(f"{inner}... {count - FRAGMENT_LINES} more fragment(s) not shown")
+        end = "SequenceDelimitationItem"
+        lines.append(_line(indent, 0xFFFEE0DD, "na", f"({end})", 0, 0, end))
+
+
+class _Creators:
+    """Enough of a Dataset for pydicom's private VR lookup: ``get`` of a private creator."""
+
+    __slots__ = ("creators",)
+
+    def __init__(self, creators: dict[int, str]) -> None:
+        self.creators = creators
+
+    def get(self, tag: int, default: Any = None) -> Any:
+        value = self.creators.get(tag)
+        return default if value is None else _CreatorValue(value)
+
+
+class _CreatorValue(NamedTuple):
+    value: str
+
+
+def _encodings(charset: Any, buf: Any, little: bool) -> Any:
+    """The encodings pydicom derives from a Specific Character Set element."""
+    value = bytes(buf[charset.pos : charset.pos + charset.length])
+    if not value.strip(b" \0"):
+        raise _Fallback
+    raw = RawDataElement(
+        BaseTag(0x00080005), "CS", len(value), value, 0, not charset.explicit, little
+    )
+    return convert_encodings(convert_raw_data_element(raw).value)
+
+
+def _vr_of(tag: int, vr: str | None, creators: dict[int, str]) -> str:
+    """The VR pydicom gives an element written with ``vr`` (None: implicit VR)."""
+    creator = ""
+    if tag & 0x10000 and tag & 0xFF00:
+        creator = creators.get((tag & 0xFFFF0000) | (tag & 0xFFFF) >> 8, "")
+    key = (tag if vr is None else -tag, creator)
+    known = _PRIVATE_VRS.get(key)
+    if known is None:
+        raw = RawDataElement(BaseTag(tag), vr, 0, None, 0, vr is None, True)
+        known = _raw_vr(raw, _Creators(creators))  # type: ignore[arg-type]
+        if len(_PRIVATE_VRS) < 100_000:
+            _PRIVATE_VRS[key] = known
+    return known
