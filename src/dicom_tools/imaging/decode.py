@@ -138,16 +138,20 @@ def _syntax_name(uid: str) -> str:
     return describe(uid)
 
 
-def _int(ds: Dataset, keyword: str, default: int | None = None) -> int:
+def pixel_int(
+    ds: Dataset, keyword: str, default: int | None = None, path: str | Path | None = None
+) -> int:
+    """An integer Image Pixel attribute, its default when absent, or a one-line InputError."""
+    where = path if path is not None else ds.filename
     value = ds.get(keyword, default)
     if value is None or value == "":
         if default is None:
-            raise InputError(f"{ds.filename}: the Image Pixel module has no {keyword}")
+            raise InputError(f"{where}: the Image Pixel module has no {keyword}")
         return default
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise InputError(f"{ds.filename}: invalid {keyword} {value!r}") from None
+        raise InputError(f"{where}: invalid {keyword} {value!r}") from None
 
 
 def open_pixels(path: str | Path) -> PixelSource:
@@ -171,23 +175,23 @@ def open_pixels(path: str | Path) -> PixelSource:
             else ("1.2.840.10008.1.2.1" if little else "1.2.840.10008.1.2.2")
         )
     ts = str(ts)
-    rows = _int(ds, "Rows")
-    columns = _int(ds, "Columns")
-    samples = _int(ds, "SamplesPerPixel", 1)
-    bits_allocated = _int(ds, "BitsAllocated")
+    rows = pixel_int(ds, "Rows")
+    columns = pixel_int(ds, "Columns")
+    samples = pixel_int(ds, "SamplesPerPixel", 1)
+    bits_allocated = pixel_int(ds, "BitsAllocated")
     src = PixelSource(
         path=path,
         ds=ds,
         rows=rows,
         columns=columns,
-        frames=max(_int(ds, "NumberOfFrames", 1), 1),
+        frames=max(pixel_int(ds, "NumberOfFrames", 1), 1),
         samples=samples,
         bits_allocated=bits_allocated,
-        bits_stored=_int(ds, "BitsStored", bits_allocated),
-        high_bit=_int(ds, "HighBit", _int(ds, "BitsStored", bits_allocated) - 1),
-        pixel_representation=_int(ds, "PixelRepresentation", 0),
+        bits_stored=pixel_int(ds, "BitsStored", bits_allocated),
+        high_bit=pixel_int(ds, "HighBit", pixel_int(ds, "BitsStored", bits_allocated) - 1),
+        pixel_representation=pixel_int(ds, "PixelRepresentation", 0),
         photometric=str(ds.get("PhotometricInterpretation", "") or "").strip().upper(),
-        planar_configuration=_int(ds, "PlanarConfiguration", 0),
+        planar_configuration=pixel_int(ds, "PlanarConfiguration", 0),
         transfer_syntax=ts,
         pixel_keyword={0x7FE00010: "PixelData", 0x7FE00008: "FloatPixelData"}.get(
             tag, "DoubleFloatPixelData"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from dicom_tools.errors import UsageError
@@ -40,16 +41,22 @@ from dicom_tools.result import Result
 # --------------------------------------------------------------------------- public operations
 
 
-def stats(
-    input: Path, *, frame: int | None = None, stored: bool = False, device: str | None = None
-) -> Result:
-    """Statistics of the modality (or stored) values of one frame or of the whole file."""
+def _open(
+    input: Path, frame: int | None, stored: bool, device: str | None
+) -> tuple[ModuleType, PixelSource, list[str], Stream]:
+    """The backend, the pixel source (frame checked), channel names and the stream."""
     xp = backend.array_module(device)
     src = open_pixels(input)
     if frame is not None:
         src.check_frame(frame)
-    names = channel_names(src)
-    stream = Stream(src, xp, stored, frame)
+    return xp, src, channel_names(src), Stream(src, xp, stored, frame)
+
+
+def stats(
+    input: Path, *, frame: int | None = None, stored: bool = False, device: str | None = None
+) -> Result:
+    """Statistics of the modality (or stored) values of one frame or of the whole file."""
+    xp, src, names, stream = _open(input, frame, stored, device)
     if stream.mode == "float" and stream.single:
         values = frame_values(src, frame or 0, xp, stored)
         channels = [direct_stats(channel(values, c, src), xp) for c in range(len(names))]
@@ -87,12 +94,7 @@ def histogram(
     hist_range = _check_range(range)
     if plot is not None and Path(plot).resolve() == Path(input).resolve():
         raise UsageError(f"histogram: plot {plot} would overwrite the input")
-    xp = backend.array_module(device)
-    src = open_pixels(input)
-    if frame is not None:
-        src.check_frame(frame)
-    names = channel_names(src)
-    stream = Stream(src, xp, stored, frame)
+    xp, src, names, stream = _open(input, frame, stored, device)
     if stream.mode == "float" and stream.single:
         values = frame_values(src, frame or 0, xp, stored)
         channels = [

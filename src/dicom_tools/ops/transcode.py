@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from dicom_tools.errors import InputError, MissingDependencyError, UsageError
 from dicom_tools.imaging import syntaxes
+from dicom_tools.imaging.decode import pixel_int
 from dicom_tools.imaging.syntaxes import DEFLATED, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, Syntax
 from dicom_tools.io import atomic_output, describe_exception, read_dataset
 from dicom_tools.result import Result
@@ -239,15 +240,7 @@ class _Job:
             return None
 
         def num(keyword: str, default: int | None = None) -> int:
-            value = ds.get(keyword, default)
-            if value is None or value == "":
-                if default is None:
-                    raise InputError(f"{self.path}: the Image Pixel module has no {keyword}")
-                return default
-            try:
-                return int(value)
-            except (TypeError, ValueError):
-                raise InputError(f"{self.path}: invalid {keyword} {value!r}") from None
+            return pixel_int(ds, keyword, default, self.path)
 
         ba = num("BitsAllocated")
         bs = num("BitsStored", ba)
