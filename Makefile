@@ -6,10 +6,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup run test lint format bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(wildcard src/dicom_tools/dicom/data/*.py)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[test]"
+	# byte-compile the generated tables once, also when PYTHONDONTWRITEBYTECODE is set
+	$(BIN)/python -m compileall -q src/dicom_tools/dicom/data
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -1,0 +1,1 @@
+"""Generated DICOM tables (see scripts/gen_dicom_tables.py)."""
