@@ -10,7 +10,6 @@ import contextlib
 import io as _io
 import os
 import struct
-import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -220,6 +219,8 @@ def describe_exception(exc: BaseException) -> str:
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it into place only if the block succeeds."""
+    import tempfile  # only writers pay for it (it imports random, hashlib, shutil)
+
     target = Path(path)
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
