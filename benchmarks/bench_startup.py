@@ -12,6 +12,7 @@ Measures, in one run, the cold start of each command by the same interpreter (is
 4. `dicom-tools info --help`, which builds the argparse parser of one verb only.
 
 The commands run round-robin, one of each per round, so a noisy neighbour slows them alike.
+
 Results go to benchmarks/README.md between the RESULTS:startup markers (appended if missing).
 """
 
