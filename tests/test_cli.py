@@ -147,3 +147,69 @@ def test_raw_dataset_rejected_by_dcmtk_is_rejected(tmp_path):
     """no_meta.dcm starts mid-element; dcmdump reads a 173 MB length and fails, as do we."""
     path = TEST_FILES / "no_meta.dcm"
     assert run_cli("info", path).returncode == 2
+
+
+@pytest.mark.parametrize("columns", [*range(40, 130, 3), 150, 200, 300])
+def test_top_level_help_is_what_argparse_prints(columns, monkeypatch):
+    """`--help` is printed without argparse; it must stay byte-for-byte argparse's help."""
+    from dicom_tools import cli
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    expected = cli.build_parser().format_help()
+    fast = cli.top_help()
+    assert fast is None or fast == expected  # None: too narrow, argparse answers
+    if columns >= 72:
+        assert fast == expected
+
+
+def test_help_wrapping_matches_textwrap():
+    import textwrap
+
+    from dicom_tools import cli
+
+    texts = [s.summary for s in registry.all_ops()] + [
+        "De-identify per DICOM re-encode to-image multi-frame a-b-c x-y 0-based ab-c-de",
+    ]
+    for text in texts:
+        for width in range(12, 90):
+            assert cli._wrap(text, width) in (None, textwrap.wrap(text, width)), (text, width)
+
+
+@pytest.mark.parametrize(
+    ("args", "absent"),
+    [
+        (["--help"], {"argparse", "dataclasses", "pathlib", "typing", "json", "pydicom"}),
+        (["ops"], {"argparse", "dataclasses", "pathlib", "typing", "json", "pydicom"}),
+        (["info", "--help"], {"dataclasses", "pydicom", "numpy"}),
+    ],
+)
+def test_start_up_imports_stay_light(args, absent):
+    """What `--help`, `ops` and a verb's help load: the cheap start-up is kept by construction."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, contextlib, io\n"
+        "from dicom_tools import cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        f"        cli.main({args!r})\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    loaded = set(proc.stdout.split())
+    assert not (absent & loaded), absent & loaded
+
+
+def test_info_builds_only_its_own_parser():
+    from dicom_tools import cli
+
+    parser = cli.build_parser("info")
+    sub = next(a for a in parser._actions if a.dest == "verb")
+    assert set(sub.choices) == {"info"}
+    parser = cli.build_parser("to_json")
+    sub = next(a for a in parser._actions if a.dest == "verb")
+    assert set(sub.choices) == {"to-json", "to_json"}

@@ -1,23 +1,52 @@
-"""The ``dicom-tools`` command: argparse generated from the operation registry."""
+"""The ``dicom-tools`` command: argparse generated from the operation registry.
+
+Start-up is part of every command, so this module imports only ``sys`` and the registry (plain
+classes, no dataclasses) at load. ``dicom-tools --help`` and ``dicom-tools ops`` are printed
+from the catalog without argparse (the top-level help is formatted exactly as argparse would,
+which a test checks at many widths); a verb builds the argparse parser of that verb alone, so
+``dicom-tools info FILE`` pays nothing for the other verbs' parsers.
+"""
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-import warnings
-from typing import Any
 
 from dicom_tools import __version__, registry
 from dicom_tools.errors import DicomToolsError
 
+# typing costs start-up time; annotations are strings here (PEP 563)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any
+
 PROG = "dicom-tools"
+DESCRIPTION = "DICOM toolkit: inspect, convert, de-identify, validate and render DICOM."
+EPILOG = (
+    "examples:\n  dicom-tools info scan.dcm --json\n  dicom-tools ops\n"
+    '  echo \'{"op": "info", "input": "scan.dcm"}\' | dicom-tools run -\n\n'
+    "Exit codes: 0 success, 1 the operation reports a failure, 2 usage error or "
+    "unreadable input. Add --debug for a traceback."
+)
+# The verbs of the CLI itself, beside the operations: (name, summary).
+OPS_HELP = "list the operations with their options"
+RUN_HELP = "execute a JSON contract request and print the response envelope"
+_GLOBAL_OPTIONS = (
+    ("-h, --help", "show this help message and exit"),
+    ("--version", "show program's version number and exit"),
+    ("--debug", "show tracebacks on errors"),
+)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        # One line, exit 2, as for every usage error.
-        self.exit(2, f"{self.prog}: error: {message}\n(try '{self.prog} --help')\n")
+def _parser_class() -> type[argparse.ArgumentParser]:
+    import argparse
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # type: ignore[override]
+            # One line, exit 2, as for every usage error.
+            self.exit(2, f"{self.prog}: error: {message}\n(try '{self.prog} --help')\n")
+
+    return _Parser
 
 
 def _add_option(p: argparse.ArgumentParser, opt: registry.Option) -> None:
@@ -45,24 +74,21 @@ def _add_option(p: argparse.ArgumentParser, opt: registry.Option) -> None:
     p.add_argument(*flags, **kw)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog=PROG,
-        description="DICOM toolkit: inspect, convert, de-identify, validate and render DICOM.",
-        epilog=(
-            "examples:\n  dicom-tools info scan.dcm --json\n  dicom-tools ops\n"
-            '  echo \'{"op": "info", "input": "scan.dcm"}\' | dicom-tools run -\n\n'
-            "Exit codes: 0 success, 1 the operation reports a failure, 2 usage error or "
-            "unreadable input. Add --debug for a traceback."
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argparse parser; with ``only`` (a verb), the sub-parser of that verb alone."""
+    import argparse
+
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = _parser_class()(prog=PROG, description=DESCRIPTION, epilog=EPILOG, formatter_class=raw)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="verb", metavar="COMMAND")
     sub.required = True
 
+    wanted = None if only is None else only.replace("_", "-")
     for spec in registry.all_ops():
+        if wanted is not None and spec.verb != wanted:
+            continue
         aliases = [spec.name] if spec.name != spec.verb else []
         p = sub.add_parser(
             spec.verb,
@@ -70,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=spec.summary,
             description=spec.summary + (f"\n\n{spec.description}" if spec.description else ""),
             epilog=f"example:\n  {spec.example}" if spec.example else None,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=raw,
         )
         p.set_defaults(spec=spec)
         if spec.input != "none":
@@ -88,44 +114,156 @@ def build_parser() -> argparse.ArgumentParser:
         if spec.json_flag:
             p.add_argument("--json", action="store_true", help="print the result as JSON")
 
-    p = sub.add_parser(
-        "ops",
-        help="list the operations with their options",
-        description="List the operations of the registry with their specs.",
-        epilog="example:\n  dicom-tools ops --json",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument("--json", action="store_true", help="print the catalog as JSON")
-    p = sub.add_parser(
-        "run",
-        help="execute a JSON contract request and print the response envelope",
-        description=(
-            'Execute a contract request {"op", "input", "output", "options"} and print the '
-            'response {"ok", "returncode", "stdout", "stderr", "output_files", "metadata", '
-            '"backend", "operation"}. The exit code is the operation\'s.'
-        ),
-        epilog=('example:\n  echo \'{"op": "to_json", "input": "scan.dcm"}\' | dicom-tools run -'),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument("request", nargs="?", default="-", help="request JSON file, or - for stdin")
+    if wanted in (None, "ops"):
+        p = sub.add_parser(
+            "ops",
+            help=OPS_HELP,
+            description="List the operations of the registry with their specs.",
+            epilog="example:\n  dicom-tools ops --json",
+            formatter_class=raw,
+        )
+        p.add_argument("--json", action="store_true", help="print the catalog as JSON")
+    if wanted in (None, "run"):
+        p = sub.add_parser(
+            "run",
+            help=RUN_HELP,
+            description=(
+                'Execute a contract request {"op", "input", "output", "options"} and print the '
+                'response {"ok", "returncode", "stdout", "stderr", "output_files", "metadata", '
+                '"backend", "operation"}. The exit code is the operation\'s.'
+            ),
+            epilog=(
+                'example:\n  echo \'{"op": "to_json", "input": "scan.dcm"}\' | dicom-tools run -'
+            ),
+            formatter_class=raw,
+        )
+        p.add_argument("request", nargs="?", default="-", help="request JSON file, or - for stdin")
     return parser
+
+
+# --- the top-level help without argparse ------------------------------------------------------
+
+
+def _columns() -> int:
+    """The terminal width as ``shutil.get_terminal_size`` (and so argparse) finds it."""
+    import os
+
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return columns
+
+
+def _letter(c: str) -> bool:
+    return c.isalpha() or c == "_"
+
+
+def _chunks(word: str) -> list[str]:
+    """``word`` split where textwrap breaks hyphenated words ("De-identify" -> "De-", ...)."""
+    out, start = [], 0
+    for i in range(2, len(word) - 2):
+        if word[i] != "-":
+            continue
+        before = (_letter(word[i - 2]) and _letter(word[i - 1])) or (
+            i >= 3 and _letter(word[i - 3]) and word[i - 2] == "-" and _letter(word[i - 1])
+        )
+        after = _letter(word[i + 1]) and (
+            _letter(word[i + 2])
+            or (word[i + 2] == "-" and i + 3 < len(word) and _letter(word[i + 3]))
+        )
+        if before and after and i + 1 > start:
+            out.append(word[start : i + 1])
+            start = i + 1
+    out.append(word[start:])
+    return out
+
+
+def _wrap(text: str, width: int) -> list[str] | None:
+    """``textwrap.wrap(text, width)`` for plain prose; None where a word would not fit."""
+    chunks: list[str] = []
+    for n, word in enumerate(text.split()):
+        if n:
+            chunks.append(" ")
+        chunks.extend(_chunks(word))
+    chunks.reverse()
+    lines: list[str] = []
+    while chunks:
+        if chunks[-1] == " " and lines:
+            chunks.pop()
+        line: list[str] = []
+        size = 0
+        while chunks and size + len(chunks[-1]) <= width:
+            size += len(chunks[-1])
+            line.append(chunks.pop())
+        if chunks and len(chunks[-1]) > width:
+            return None  # textwrap would break the word itself: leave it to argparse
+        if line and line[-1] == " ":
+            line.pop()
+        if line:
+            lines.append("".join(line))
+    return lines
+
+
+def top_help(columns: int | None = None) -> str | None:
+    """The top-level help as argparse formats it, or None for a terminal too narrow to be sure."""
+    width = (columns if columns is not None else _columns()) - 2
+    usage = f"usage: {PROG} [-h] [--version] [--debug] COMMAND ..."
+    if width < 70:  # argparse would wrap the usage line or move the help column
+        return None
+    entries: list[tuple[int, str, str]] = [(2, "COMMAND", "")]
+    for spec in registry.all_ops():
+        label = spec.verb if spec.name == spec.verb else f"{spec.verb} ({spec.name})"
+        entries.append((4, label, spec.summary))
+    entries += [(4, "ops", OPS_HELP), (4, "run", RUN_HELP)]
+    position = min(max(len(label) + indent for indent, label, _ in entries) + 2, 24)
+    out = [usage, "", DESCRIPTION, "", "positional arguments:"]
+    sections = [entries, [(2, label, text) for label, text in _GLOBAL_OPTIONS]]
+    for n, section in enumerate(sections):
+        if n:
+            out += ["", "options:"]
+        for indent, label, text in section:
+            if not text:
+                out.append(" " * indent + label)
+                continue
+            lines = _wrap(text, max(width - position, 11))
+            if lines is None:
+                return None
+            head = " " * indent + label
+            if len(label) <= position - indent - 2:
+                out.append(head.ljust(position) + lines[0])
+            else:
+                out += [head, " " * position + lines[0]]
+            out += [" " * position + line for line in lines[1:]]
+    return "\n".join([*out, "", EPILOG]) + "\n"
 
 
 def _print_catalog(as_json: bool) -> None:
     specs = registry.all_ops()
     if as_json:
+        import json
+
         print(json.dumps([s.to_dict() for s in specs], indent=2))
         return
+    lines = []
     for s in specs:
-        print(f"{s.name:<12} {s.summary}")
-        print(f"{'':<12} input: {s.input}, output: {s.output}", end="")
-        print(f", default output <stem>{s.output_suffix}" if s.output_suffix else "")
+        lines.append(f"{s.name:<12} {s.summary}")
+        tail = f", default output <stem>{s.output_suffix}" if s.output_suffix else ""
+        lines.append(f"{'':<12} input: {s.input}, output: {s.output}{tail}")
         for o in s.options:
             default = "" if o.default in (None, False) else f" [default {o.default}]"
-            print(f"{'':<14}{o.flag} ({o.type}){default}: {o.help}")
+            lines.append(f"{'':<14}{o.flag} ({o.type}){default}: {o.help}")
+    print("\n".join(lines))
 
 
 def _run_request(source: str) -> int:
+    import json
+
     from dicom_tools import contract
 
     try:
@@ -142,30 +280,59 @@ def _run_request(source: str) -> int:
     return result.returncode
 
 
+def _parse(argv: list[str]) -> argparse.Namespace | None:
+    """Parse ``argv``, answering ``--help``, ``--version`` and ``ops`` without argparse."""
+    first = argv[0] if argv else ""
+    if first in ("-h", "--help"):
+        text = top_help()
+        if text is not None:
+            sys.stdout.write(text)
+            raise SystemExit(0)
+    elif first == "--version":
+        print(f"{PROG} {__version__}")
+        raise SystemExit(0)
+    elif first == "ops" and all(a == "--json" for a in argv[1:]):
+        _print_catalog("--json" in argv)
+        return None
+    known = first in ("ops", "run") or (
+        not first.startswith("-") and first and registry.find(first) is not None
+    )
+    return build_parser(first if known else None).parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     if debug:
         argv = [a for a in argv if a != "--debug"]
-    else:
-        # Library warnings about odd values are noise on a command line; --debug shows them.
-        warnings.simplefilter("ignore")
-    args = build_parser().parse_args(argv)
+    args = _parse(argv)
+    if args is None:
+        return 0
     if args.verb == "ops":
         _print_catalog(args.json)
         return 0
     if args.verb == "run":
         return _run_request(args.request)
 
+    from dicom_tools.context import Context
+
+    def show(message: str) -> None:
+        # Library warnings about odd values are noise on a command line; --debug shows them.
+        if debug:
+            print(f"{PROG}: warning: {message}", file=sys.stderr)
+
     spec: registry.OpSpec = args.spec
     options = {o.name: getattr(args, o.name) for o in spec.options}
     input_path = getattr(args, "input", None)
+    context = Context(on_warning=show, caller="cli")
     try:
-        result = registry.execute(spec, input_path, getattr(args, "output", None), options)
+        result = registry.execute(
+            spec, input_path, getattr(args, "output", None), options, context=context
+        )
     except DicomToolsError as exc:
         if debug:
             raise
-        print(f"{PROG} {spec.verb}: error: {exc}", file=sys.stderr)
+        print(f"{PROG} {spec.verb}: error: {exc.render('cli')}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

@@ -1,7 +1,9 @@
 """The JSON request/response contract of the Dicom-Tools project, over the registry.
 
 Request ``{"op", "input", "output", "options"}``; response envelope ``RunResult``.
-``handle`` never raises: every failure becomes ``ok: false`` with the message in ``stderr``.
+``handle`` never raises: every failure becomes ``ok: false`` with the message in ``stderr``,
+options named as the contract names them (``window_center``, not ``--window-center``).
+Warnings raised by an operation are dropped, as the command line drops them.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from dicom_tools import registry
+from dicom_tools.context import Context
 from dicom_tools.errors import DicomToolsError
 
 BACKEND = "python"
@@ -50,9 +53,15 @@ def handle(request: Any) -> RunResult:
         raw_options = dict(raw_options)
         as_json = bool(raw_options.pop("json", False)) and spec.json_flag
         _, unknown = registry.coerce_options(spec, raw_options)
-        result = registry.execute(spec, request.get("input"), request.get("output"), raw_options)
+        result = registry.execute(
+            spec,
+            request.get("input"),
+            request.get("output"),
+            raw_options,
+            context=Context(caller="contract"),
+        )
     except DicomToolsError as exc:
-        return _fail(op, str(exc), exc.exit_code)
+        return _fail(op, exc.render("api"), exc.exit_code)
     except Exception as exc:
         where = f"{request.get('input')}: " if request.get("input") else ""
         msg = " ".join(str(exc).split()) or type(exc).__name__

@@ -1,20 +1,42 @@
-"""Reading DICOM with clear errors, and writing files atomically."""
+"""Reading DICOM with clear errors, and writing files atomically.
+
+pydicom's reading configuration is set once, by ``_pydicom()``, the first time this module
+needs pydicom (see ``dicom_tools.context`` for why it is a process constant, not per call).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import io as _io
 import os
 import struct
-import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from dicom_tools.dicom.source import Source
 from dicom_tools.errors import InputError, UsageError
 
 if TYPE_CHECKING:
     from pydicom import Dataset
+
+_configured = False
+
+
+def _pydicom() -> Any:
+    """pydicom, configured for this toolkit on first use (one place, once per process)."""
+    global _configured
+    import pydicom
+    from pydicom import config
+
+    if not _configured:
+        # Reading is lenient, as dcmtk's is: bad values are reported by `validate`, not on
+        # every read. A constant of the process, never changed per call.
+        config.settings.reading_validation_mode = config.IGNORE
+        _configured = True
+    return pydicom
+
 
 # Two-letter VR codes; used to recognise an explicit-VR data set that has no preamble.
 _VRS = frozenset(
@@ -61,7 +83,7 @@ def _looks_like_raw_dataset(head: bytes) -> bool:
 
 
 def read_dataset(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | Source,
     *,
     stop_before_pixels: bool = False,
     defer_size: int | str | None = None,
@@ -69,16 +91,25 @@ def read_dataset(
 ) -> Dataset:
     """Read a DICOM file (Part 10, or a bare data set as dcmtk accepts), or raise InputError.
 
+    ``path`` may be a ``Source``: an instance held in memory is read from its bytes, with the
+    same checks and the same messages (naming ``Source.name``) as a file.
     With ``convert=False`` the top-level elements stay raw (bytes as stored, for operations
     that work from those bytes); call ``check_items`` once their sequences are parsed.
     """
-    from pydicom import config, dcmread
-
-    # Reading is lenient, as dcmtk's is: bad values are reported by `validate`, not on every read.
-    config.settings.reading_validation_mode = config.IGNORE
-    p = check_input_file(path)
-    with open(p, "rb") as f:
-        head = f.read(132)
+    dcmread = _pydicom().dcmread
+    if isinstance(path, Source) and path.in_memory:
+        data = path.read_bytes()
+        if not data:
+            raise InputError(f"{path.name}: empty input")
+        p: Any = path.name  # messages name the instance as the caller does
+        size = len(data)
+        head = data[:132]
+    else:
+        p = check_input_file(path.path if isinstance(path, Source) else path)
+        size = p.stat().st_size
+        with open(p, "rb") as f:
+            head = f.read(132)
+        data = None
     has_preamble = head[128:132] == b"DICM"
     has_prefix_only = head[:4] == b"DICM"  # some writers omit the preamble but keep "DICM"
     if not (has_preamble or has_prefix_only or _looks_like_raw_dataset(head)):
@@ -87,7 +118,7 @@ def read_dataset(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             ds = dcmread(
-                p,
+                p if data is None else _io.BytesIO(data),
                 force=True,
                 stop_before_pixels=stop_before_pixels,
                 defer_size=defer_size,
@@ -97,14 +128,14 @@ def read_dataset(
             if "End of file reached" in str(w.message):
                 detail = str(w.message).split(" found in file")[0]
                 raise InputError(f"{p}: file is truncated: {detail}")
-        _check_complete(p, ds)
+        _check_complete(p, ds, size)
         if convert:
             # Values are parsed lazily; converting each top-level element (deferred ones
             # excepted) surfaces a broken value here, with a clear message.
             for tag, elem in list(ds._dict.items()):
                 if getattr(elem, "value", b"") is not None:
                     ds[tag]
-            check_items(p, ds)
+            check_items(p, ds, data)
     except InputError:
         raise
     except Exception as exc:  # pydicom raises many types for malformed input
@@ -114,7 +145,7 @@ def read_dataset(
     return ds
 
 
-def _check_complete(path: Path, ds: Dataset) -> None:
+def _check_complete(path: Path | str, ds: Dataset, size: int) -> None:
     """Raise if an element claims more bytes than the file holds (pydicom silently truncates).
 
     Elements read from the file are still raw at this point and remember where their value
@@ -123,7 +154,6 @@ def _check_complete(path: Path, ds: Dataset) -> None:
     """
     from pydicom.dataelem import RawDataElement
 
-    size = path.stat().st_size
     containers = [ds.file_meta] if ds.file_meta is not None else []
     # In a deflated file the data set's positions are in the inflated stream, not the file.
     if ds.file_meta.get("TransferSyntaxUID") != "1.2.840.10008.1.2.1.99":
@@ -139,18 +169,21 @@ def _check_complete(path: Path, ds: Dataset) -> None:
                 )
 
 
-def check_items(path: Path, ds: Dataset) -> None:
+def check_items(path: Path | str, ds: Dataset, data: bytes | None = None) -> None:
     """Check that each item of a top-level sequence starts with an Item tag inside the file.
 
     pydicom accepts any 4 bytes where an item tag belongs; dcmtk rejects the file, and so do we.
     Only top-level items carry positions in the file, so nested items are not checked here.
+    ``data`` holds the bytes of an in-memory instance (``path`` is then only its name).
     """
-    if ds.file_meta.get("TransferSyntaxUID") == "1.2.840.10008.1.2.1.99" or not ds.filename:
+    if ds.file_meta.get("TransferSyntaxUID") == "1.2.840.10008.1.2.1.99":
+        return
+    if data is None and not ds.filename:
         return
     little = ds.original_encoding[1] is not False
     fmt = "<HHL" if little else ">HHL"
-    size = path.stat().st_size
-    with open(path, "rb") as f:
+    size = Path(path).stat().st_size if data is None else len(data)
+    with open(path, "rb") if data is None else _io.BytesIO(data) as f:
         for elem in list(ds._dict.values()):  # already converted, deferred values stay unread
             if getattr(elem, "VR", None) != "SQ" or not hasattr(elem, "is_undefined_length"):
                 continue
@@ -186,6 +219,8 @@ def describe_exception(exc: BaseException) -> str:
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it into place only if the block succeeds."""
+    import tempfile  # only writers pay for it (it imports random, hashlib, shutil)
+
     target = Path(path)
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():

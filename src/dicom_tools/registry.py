@@ -3,40 +3,112 @@
 Front ends (CLI, contract, web, batch) are generated from these specs or dispatch through them.
 Functions are named as ``"module:function"`` strings and imported only when the operation runs,
 so ``dicom-tools info`` never pays for Pillow, pynetdicom or a web stack.
+
+Importing this module and the catalog is part of every start-up (``dicom-tools --help`` lists
+the catalog), so both stay on the cheapest imports: plain slotted classes instead of
+dataclasses, and pathlib, the context and the I/O helpers imported only by ``execute``.
+
+Inputs. An operation whose input kind is ``"file"`` runs on a path or on an instance held in
+memory: a ``Source`` (``dicom_tools.dicom.source``), Part 10 ``bytes``, or a pydicom
+``Dataset``. Operations whose spec says ``memory_ok`` receive a ``Source`` (for a file too);
+the others still take a ``Path``, and for them ``execute`` writes an in-memory input to a
+private temp folder for the length of the call (TEMPORARY, until each operation reads a
+``Source``; see ``_materialised``).
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+import sys
 
-from dicom_tools.errors import UsageError
+from dicom_tools.errors import DicomToolsError, InputError, UsageError, option
 
-InputKind = Literal["file", "directory", "none"]
-OutputKind = Literal["file", "directory", "display"]
-OptionType = Literal["bool", "int", "float", "str", "path"]
+# typing costs start-up time; annotations are strings here (PEP 563)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+    from typing import Any, Literal
+
+    from dicom_tools.context import Context
+    from dicom_tools.dicom.source import Source
+
+    InputKind = Literal["file", "directory", "none"]
+    OutputKind = Literal["file", "directory", "display"]
+    OptionType = Literal["bool", "int", "float", "str", "path"]
 
 _PY_TYPES: dict[str, Callable[[str], Any]] = {"int": int, "float": float, "str": str, "path": str}
 
 
-@dataclass(frozen=True)
-class Option:
+class _Frozen:
+    """Immutable slotted record: equality, hashing and repr over its slots."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def _set(self, **values: Any) -> None:
+        for k, v in values.items():
+            object.__setattr__(self, k, v)
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, k) for k in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other._values() == self._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(tuple(v if not isinstance(v, dict) else id(v) for v in self._values()))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+class Option(_Frozen):
     """One option of an operation. ``name`` is the contract key (underscores)."""
 
-    name: str
-    type: OptionType
-    default: Any = None
-    help: str = ""
-    choices: tuple[str, ...] | None = None
-    aliases: tuple[str, ...] = ()  # extra CLI flags, e.g. ("--syntax",)
-    short: str | None = None  # e.g. "-v"
-    metavar: str | tuple[str, ...] | None = None
-    nargs: int | None = None  # e.g. 2 for "--range LO HI"; the value is then a list
-    positional: bool = False  # a CLI positional argument instead of a flag (echo's HOST:PORT)
-    repeat: bool = False  # may be given several times; the value is then a list
+    __slots__ = (
+        "aliases",
+        "choices",
+        "default",
+        "help",
+        "metavar",
+        "name",
+        "nargs",
+        "positional",
+        "repeat",
+        "short",
+        "type",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        type: OptionType,
+        default: Any = None,
+        help: str = "",
+        choices: tuple[str, ...] | None = None,
+        aliases: tuple[str, ...] = (),  # extra CLI flags, e.g. ("--syntax",)
+        short: str | None = None,  # e.g. "-v"
+        metavar: str | tuple[str, ...] | None = None,
+        nargs: int | None = None,  # e.g. 2 for "--range LO HI"; the value is then a list
+        positional: bool = False,  # a CLI positional argument (echo's HOST:PORT)
+        repeat: bool = False,  # may be given several times; the value is then a list
+    ) -> None:
+        self._set(
+            name=name,
+            type=type,
+            default=default,
+            help=help,
+            choices=choices,
+            aliases=aliases,
+            short=short,
+            metavar=metavar,
+            nargs=nargs,
+            positional=positional,
+            repeat=repeat,
+        )
 
     @property
     def flag(self) -> str:
@@ -56,7 +128,9 @@ class Option:
             return [self._coerce_one(v) for v in values]
         if self.nargs:
             if not isinstance(value, list | tuple) or len(value) != self.nargs:
-                raise UsageError(f"option {self.name}: expected a list of {self.nargs} values")
+                raise UsageError(
+                    f"option {option(self.name)}: expected a list of {self.nargs} values"
+                )
             return [self._coerce_one(v) for v in value]
         return self._coerce_one(value)
 
@@ -75,10 +149,13 @@ class Option:
                 raise ValueError(value)
             converted = _PY_TYPES[self.type](value)
         except (TypeError, ValueError):
-            raise UsageError(f"option {self.name}: expected {self.type}, got {value!r}") from None
+            raise UsageError(
+                f"option {option(self.name)}: expected {self.type}, got {value!r}"
+            ) from None
         if self.choices and converted not in self.choices:
             raise UsageError(
-                f"option {self.name}: {converted!r} is not one of {', '.join(self.choices)}"
+                f"option {option(self.name)}: {converted!r} is not one of "
+                + ", ".join(self.choices)
             )
         return converted
 
@@ -99,30 +176,73 @@ class Option:
         return d
 
 
-@dataclass(frozen=True)
-class OpSpec:
+class OpSpec(_Frozen):
     """An operation: its name, what it takes and gives, its options and where its code lives."""
 
-    name: str  # contract name, underscores: to_image
-    summary: str
-    func: str  # "package.module:function", imported lazily
-    input: InputKind
-    output: OutputKind
-    options: tuple[Option, ...] = ()
-    output_suffix: str | None = None  # inferred output: <stem><suffix>
-    json_flag: bool = False  # front ends offer --json to print ``Result.data`` as JSON
-    stdout_ok: bool = False  # "-o -" streams the output to stdout
-    example: str = ""
-    description: str = ""
-    input_help: str = "input DICOM file"
-    input_optional: bool = False  # e.g. `transcode --list` runs without an input
-    extra: dict[str, Any] = field(default_factory=dict)
+    __slots__ = (
+        "description",
+        "example",
+        "extra",
+        "func",
+        "input",
+        "input_help",
+        "input_optional",
+        "json_flag",
+        "memory_ok",
+        "name",
+        "options",
+        "output",
+        "output_suffix",
+        "stdout_ok",
+        "summary",
+        "takes_context",
+    )
+
+    def __init__(
+        self,
+        name: str,  # contract name, underscores: to_image
+        summary: str,
+        func: str,  # "package.module:function", imported lazily
+        input: InputKind,
+        output: OutputKind,
+        options: tuple[Option, ...] = (),
+        output_suffix: str | None = None,  # inferred output: <stem><suffix>
+        json_flag: bool = False,  # front ends offer --json to print ``Result.data`` as JSON
+        stdout_ok: bool = False,  # "-o -" streams the output to stdout
+        example: str = "",
+        description: str = "",
+        input_help: str = "input DICOM file",
+        input_optional: bool = False,  # e.g. `transcode --list` runs without an input
+        memory_ok: bool = False,  # the function takes a Source (file or in-memory instance)
+        takes_context: bool = False,  # the function takes ``context=Context``
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self._set(
+            name=name,
+            summary=summary,
+            func=func,
+            input=input,
+            output=output,
+            options=options,
+            output_suffix=output_suffix,
+            json_flag=json_flag,
+            stdout_ok=stdout_ok,
+            example=example,
+            description=description,
+            input_help=input_help,
+            input_optional=input_optional,
+            memory_ok=memory_ok,
+            takes_context=takes_context,
+            extra={} if extra is None else extra,
+        )
 
     @property
     def verb(self) -> str:
         return self.name.replace("_", "-")
 
     def function(self) -> Callable[..., Any]:
+        import importlib
+
         module, _, attr = self.func.partition(":")
         return getattr(importlib.import_module(module), attr)
 
@@ -131,17 +251,22 @@ class OpSpec:
 
     def infer_output(self, input_path: str | Path | None, output: str | Path | None) -> Path | None:
         """The output path as the contract defines it; ``None`` means stdout (``-o -``)."""
+        from pathlib import Path
+
         if self.output == "display":
             return None
         if output is not None and str(output) == "-":
             if not self.stdout_ok:
-                raise UsageError(f"{self.verb}: cannot write its output to stdout ('-o -')")
+                raise UsageError(
+                    f"{self.verb}: cannot write its output to stdout "
+                    f"('{option('output', '-', flag='-o')}')"
+                )
             return None
         if output is not None and str(output) != "" and not Path(output).is_dir():
             return Path(output)
         if input_path is None or self.output_suffix is None:
             if output is None:
-                raise UsageError(f"{self.verb}: an output path is required (--output)")
+                raise UsageError(f"{self.verb}: an output path is required ({option('output')})")
             return Path(output)
         src = Path(input_path)
         name = src.stem + self.output_suffix if src.suffix else src.name + self.output_suffix
@@ -178,60 +303,200 @@ def all_ops() -> list[OpSpec]:
     return list(_OPS.values())
 
 
+def find(name: str) -> OpSpec | None:
+    """The operation called ``name`` (contract name or CLI verb), or None."""
+    _load_catalog()
+    return _OPS.get(name.strip().replace("-", "_"))
+
+
 def get(name: str) -> OpSpec:
     """Look up an operation by contract name (to_image) or CLI verb (to-image)."""
-    _load_catalog()
-    key = name.strip().replace("-", "_")
-    try:
-        return _OPS[key]
-    except KeyError:
+    spec = find(name)
+    if spec is None:
         known = ", ".join(sorted(_OPS))
-        raise UsageError(f"unknown operation {name!r} (known: {known})") from None
+        raise UsageError(f"unknown operation {name!r} (known: {known})")
+    return spec
 
 
-def call(spec: OpSpec, input_path: str | Path | None, output: Path | None, options: dict) -> Any:
-    """Run an operation with already-resolved arguments."""
+def _load_catalog() -> None:
+    if not _OPS:
+        import dicom_tools.catalog  # noqa: F401  (registers every operation)
+
+
+def call(
+    spec: OpSpec,
+    input_path: Any,
+    output: Path | None,
+    options: dict,
+    context: Context | None = None,
+) -> Any:
+    """Run an operation with already-resolved arguments (a Path or a Source as input)."""
     kwargs = {}
     for opt in spec.options:
         kwargs[opt.name] = options.get(opt.name, opt.default)
+    if spec.takes_context:
+        from dicom_tools.context import DEFAULT
+
+        kwargs["context"] = context or DEFAULT
     args: list[Any] = []
     if spec.input != "none":
-        args.append(Path(input_path) if input_path is not None else None)
+        if input_path is None or _is_source(input_path):
+            args.append(input_path)
+        else:
+            from pathlib import Path
+
+            args.append(Path(input_path))
     if spec.output != "display":
         args.append(output)
     return spec.function()(*args, **kwargs)
 
 
-def _load_catalog() -> None:
-    if not _OPS:
-        importlib.import_module("dicom_tools.catalog")
-
-
 def execute(
     spec: OpSpec,
-    input_path: str | Path | None,
+    input: Any,
     output: str | Path | None,
     options: dict[str, Any] | None = None,
+    *,
+    context: Context | None = None,
 ) -> Any:
     """Check the input, coerce options, infer the output and run the operation.
 
     This is the one entry every front end uses; it returns the operation's ``Result``.
+    ``input`` is a path, or for a file operation an in-memory instance: a ``Source``, Part 10
+    ``bytes`` or a pydicom ``Dataset``. Warnings raised during the call go to
+    ``context.on_warning`` (see ``dicom_tools.context``).
     """
+    import warnings
+
+    from dicom_tools.context import DEFAULT
+
+    ctx = context or DEFAULT
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            return _execute(spec, input, output, options or {}, ctx)
+        finally:
+            for w in caught:
+                ctx.on_warning(f"{w.category.__name__}: {w.message}")
+
+
+def _execute(
+    spec: OpSpec, input: Any, output: str | Path | None, options: dict[str, Any], ctx: Context
+) -> Any:
+    from pathlib import Path
+
     from dicom_tools.io import check_input_file
 
-    opts = coerce_options(spec, options or {})[0]
-    if spec.input_optional and (input_path is None or str(input_path) == ""):
-        return call(spec, None, None, opts)  # the operation decides what it needs
+    opts = coerce_options(spec, options)[0]
+    src = as_source(input)
+    if spec.input_optional and src is None:
+        return call(spec, None, None, opts, ctx)  # the operation decides what it needs
     if spec.input == "file":
-        if input_path is None or str(input_path) == "":
+        if src is None:
             raise UsageError(f"{spec.verb}: an input file is required")
-        check_input_file(input_path)
-    elif spec.input == "directory" and (input_path is None or not Path(input_path).is_dir()):
-        raise UsageError(f"{spec.verb}: {input_path}: not a directory")
-    out = spec.infer_output(input_path, output)
-    if out is not None and input_path is not None and out.resolve() == Path(input_path).resolve():
-        raise UsageError(f"{spec.verb}: output {out} would overwrite the input")
-    return call(spec, input_path, out, opts)
+        if src.path is not None:
+            check_input_file(src.path)
+        elif not src.read_bytes():
+            raise InputError(f"{src.name}: empty input")
+    elif spec.input == "directory":
+        if src is not None and src.in_memory:
+            raise UsageError(f"{spec.verb}: takes a directory, not an in-memory instance")
+        if src is None or not src.path.is_dir():  # type: ignore[union-attr]
+            raise UsageError(f"{spec.verb}: {input}: not a directory")
+    elif spec.input == "none":
+        src = None
+    if src is not None and src.in_memory:
+        # No folder to put an inferred output beside: an output folder or path must be given.
+        named = output is not None and str(output) not in ("", "-") and Path(output).is_dir()
+        out = spec.infer_output(Path(Path(src.name).name) if named else None, output)
+    else:
+        out = spec.infer_output(src.path if src else None, output)
+        if out is not None and src is not None and out.resolve() == src.path.resolve():  # type: ignore[union-attr]
+            raise UsageError(f"{spec.verb}: output {out} would overwrite the input")
+    if src is None:
+        return call(spec, None, out, opts, ctx)
+    if spec.memory_ok:
+        return call(spec, src, out, opts, ctx)
+    if src.path is not None:
+        return call(spec, src.path, out, opts, ctx)
+    with _materialised(src) as path:
+        return _scrubbed(call, path, src.name, spec, path, out, opts, ctx)
+
+
+def as_source(value: Any) -> Source | None:
+    """A ``Source`` for a path, bytes, a pydicom Dataset or a Source; None for no input."""
+    from dicom_tools.dicom.source import Source
+
+    if value is None or isinstance(value, Source):
+        return value
+    if isinstance(value, bytes | bytearray | memoryview):
+        return Source.from_bytes(value)
+    ds_type = getattr(sys.modules.get("pydicom"), "Dataset", None)
+    if ds_type is not None and isinstance(value, ds_type):
+        return Source.from_dataset(value, getattr(value, "filename", None) or "<memory>")
+    if str(value) == "":
+        return None
+    return Source.from_path(value)
+
+
+def _is_source(value: Any) -> bool:
+    mod = sys.modules.get("dicom_tools.dicom.source")
+    return mod is not None and isinstance(value, mod.Source)
+
+
+# --- TEMPORARY: in-memory input for operations that still take a Path -----------------------
+# Until an operation reads a Source (spec ``memory_ok``), its in-memory input is written to a
+# private temp folder for the call, and the temp path is replaced by the Source's name in the
+# result and in error messages, so the caller sees what a file of that name would give.
+
+
+def _materialised(src: Source) -> Any:
+    import contextlib
+    import tempfile
+    from pathlib import Path
+
+    @contextlib.contextmanager
+    def cm() -> Iterator[Path]:
+        with tempfile.TemporaryDirectory(prefix="dicom-tools-") as tmp:
+            base = Path(src.name).name.lstrip(".") or "instance.dcm"
+            path = Path(tmp) / base
+            path.write_bytes(src.read_bytes())
+            yield path
+
+    return cm()
+
+
+def _scrubbed(fn: Callable[..., Any], tmp: Path, name: str, *args: Any) -> Any:
+    old = str(tmp)
+    try:
+        result = fn(*args)
+    except DicomToolsError as exc:
+        exc.message = exc.message.replace(old, name)
+        exc.args = (exc.message,)
+        raise
+    except Exception as exc:
+        exc.args = tuple(a.replace(old, name) if isinstance(a, str) else a for a in exc.args)
+        raise
+    stream = getattr(result, "stream", None)
+    if stream is not None:  # a lazy text stream would read the temp file after it is gone
+        result.text = "".join(stream)
+        result.stream = None
+    result.data = _replace(result.data, old, name)  # builds lazy data while the file exists
+    result.text = _replace(result.text, old, name)
+    result.output_files = _replace(result.output_files, old, name)
+    if isinstance(result.payload, str):
+        result.payload = result.payload.replace(old, name)
+    return result
+
+
+def _replace(value: Any, old: str, new: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(old, new)
+    if isinstance(value, list):
+        return [_replace(v, old, new) for v in value]
+    if isinstance(value, dict):
+        return {k: _replace(v, old, new) for k, v in value.items()}
+    return value
 
 
 def coerce_options(spec: OpSpec, raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

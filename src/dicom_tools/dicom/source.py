@@ -1,0 +1,90 @@
+"""Where an instance comes from: a file on disk, or bytes / a data set held in memory.
+
+Every file operation reads its input through a ``Source``, so a server can hand it the instance
+it received (a DIMSE C-STORE, a STOW-RS part) without writing a temp file. ``name`` is what
+messages and results call the input: the path for a file, the caller's name otherwise.
+
+Standard library only: a data set is serialised with pydicom only when one is given.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import IO, Any
+
+
+class Source:
+    """One input instance: a path, Part 10 bytes, or a pydicom ``Dataset`` (serialised lazily)."""
+
+    __slots__ = ("_data", "_dataset", "name", "path")
+
+    def __init__(
+        self,
+        name: str,
+        path: Path | None = None,
+        data: bytes | None = None,
+        dataset: Any = None,
+    ) -> None:
+        if (path is None) == (data is None and dataset is None):
+            raise ValueError("a Source has exactly one of a path, bytes or a data set")
+        self.name = name
+        self.path = path
+        self._data = data
+        self._dataset = dataset
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str]) -> Source:
+        return cls(str(path), path=Path(path))
+
+    @classmethod
+    def from_bytes(cls, data: bytes | bytearray | memoryview, name: str = "<memory>") -> Source:
+        return cls(name, data=bytes(data))
+
+    @classmethod
+    def from_dataset(cls, dataset: Any, name: str = "<memory>") -> Source:
+        """A pydicom ``Dataset``; it is written as Part 10 bytes when first read, so the
+        operation sees exactly what a file holding it would give and never mutates it."""
+        return cls(name, dataset=dataset)
+
+    @property
+    def in_memory(self) -> bool:
+        return self.path is None
+
+    @property
+    def size(self) -> int:
+        if self.path is not None:
+            return self.path.stat().st_size
+        return len(self.read_bytes())
+
+    def read_bytes(self) -> bytes:
+        if self.path is not None:
+            return self.path.read_bytes()
+        if self._data is None:
+            self._data = _serialise(self._dataset)
+        return self._data
+
+    def open(self) -> IO[bytes]:
+        """A binary file object positioned at the start (the caller closes it)."""
+        if self.path is not None:
+            return open(self.path, "rb")
+        return io.BytesIO(self.read_bytes())
+
+    def __repr__(self) -> str:
+        kind = "path" if self.path is not None else "memory"
+        return f"Source({self.name!r}, {kind})"
+
+
+def _serialise(ds: Any) -> bytes:
+    """Part 10 bytes of a data set, with a preamble and meta header when it has file meta."""
+    from pydicom import dcmwrite
+
+    buf = io.BytesIO()
+    meta = getattr(ds, "file_meta", None)
+    kwargs: dict[str, Any] = {}
+    if not (meta and "TransferSyntaxUID" in meta) and getattr(ds, "is_implicit_VR", None) is None:
+        # a data set built in memory with no encoding: the commonest, Explicit VR Little Endian
+        kwargs = {"implicit_vr": False, "little_endian": True}
+    dcmwrite(buf, ds, **kwargs)
+    return buf.getvalue()

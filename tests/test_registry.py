@@ -1,0 +1,180 @@
+"""The registry: in-memory inputs, the per-call context, and no process-wide state per call."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import pydicom
+import pytest
+from conftest import TEST_FILES, corpus_file, dcmdump_lines
+
+from dicom_tools import registry
+from dicom_tools.context import Context
+from dicom_tools.dicom.source import Source
+from dicom_tools.errors import InputError, UsageError
+
+FILE_OPS = [s for s in registry.all_ops() if s.input == "file"]
+MULTIFRAME = corpus_file("emri_small.dcm")  # 10 frames, 16-bit MR (pydicom-data)
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> dict[str, Path]:
+    """A CT slice, and the JSON that ``to_json`` makes of it (from_json's input)."""
+    tmp = tmp_path_factory.mktemp("inputs")
+    ct = tmp / "ct.dcm"
+    shutil.copy(TEST_FILES / "CT_small.dcm", ct)
+    key = tmp / "key"
+    key.write_text("secret")
+    registry.execute(registry.get("to_json"), ct, tmp / "ct.json", {})
+    return {"dicom": ct, "json": tmp / "ct.json", "key": key}
+
+
+def _options(spec: registry.OpSpec, inputs: dict[str, Path]) -> dict:
+    return {"key_file": str(inputs["key"])} if spec.name == "anonymize" else {}
+
+
+def _run(spec, source, out: Path | None, options: dict):
+    result = registry.execute(spec, source, out, options)
+    files = {Path(f).name: Path(f).read_bytes() for f in result.output_files}
+    for f in result.output_files:
+        Path(f).unlink()
+    return result.text, result.data, files, result.failed
+
+
+@pytest.mark.parametrize("spec", FILE_OPS, ids=lambda s: s.name)
+def test_every_file_operation_runs_from_bytes_as_from_the_file(spec, inputs, tmp_path):
+    path = inputs["json" if spec.name == "from_json" else "dicom"]
+    out = None if spec.output == "display" else tmp_path / f"out{spec.output_suffix or ''}"
+    opts = _options(spec, inputs)
+    from_file = _run(spec, path, out, opts)
+    # named as the file, the in-memory run gives the very same text, data and output bytes
+    from_bytes = _run(spec, Source.from_bytes(path.read_bytes(), name=str(path)), out, opts)
+    assert from_bytes == from_file
+    assert from_file[2] or spec.output == "display"
+    # plain bytes are accepted too, named "<memory>"
+    if spec.output == "display":
+        text = registry.execute(spec, path.read_bytes(), None, opts).text
+        assert str(path) not in text
+
+
+def test_a_dataset_runs_as_its_file(inputs):
+    path = inputs["dicom"]
+    ds = pydicom.dcmread(path)
+    for name in ("info", "dump", "validate", "stats"):
+        spec = registry.get(name)
+        a = registry.execute(spec, path, None, {})
+        b = registry.execute(spec, ds, None, {})
+        assert (a.text, a.data) == (b.text, b.data), name
+
+
+def test_the_dataset_given_is_not_changed(inputs, tmp_path):
+    ds = pydicom.dcmread(inputs["dicom"])
+    before = ds.to_json_dict()
+    spec = registry.get("anonymize")
+    registry.execute(spec, ds, tmp_path / "anon.dcm", {"key_file": str(inputs["key"])})
+    assert ds.to_json_dict() == before
+    names = {d["name"]: d["value"] for d in dcmdump_lines(tmp_path / "anon.dcm")}
+    assert names["PatientName"] != before["00100010"]["Value"][0]["Alphabetic"]
+
+
+def test_in_memory_input_needs_an_output_path_or_folder(inputs, tmp_path):
+    data = inputs["dicom"].read_bytes()
+    spec = registry.get("to_json")
+    with pytest.raises(UsageError) as info:
+        registry.execute(spec, Source.from_bytes(data, name="x.dcm"), None, {})
+    assert info.value.render("cli").endswith("(--output)")
+    assert info.value.render("api").endswith("(output)")
+    result = registry.execute(spec, Source.from_bytes(data, name="sub/x.dcm"), tmp_path, {})
+    assert result.output_files == [str(tmp_path / "x.json")]
+
+
+def test_bad_in_memory_input_names_the_instance_not_a_temp_file():
+    for data, needle in ((b"x" * 300, "not a DICOM file"), (b"", "empty")):
+        for spec in (registry.get("info"), registry.get("dump")):
+            with pytest.raises(InputError) as info:
+                registry.execute(spec, Source.from_bytes(data, name="upload-7"), None, {})
+            msg = str(info.value)
+            assert msg.startswith("upload-7: ") and needle in msg, msg
+            assert "/tmp" not in msg and "dicom-tools-" not in msg
+
+
+def test_truncated_in_memory_input_is_rejected_as_the_file_is(inputs):
+    data = inputs["dicom"].read_bytes()[:20000]
+    spec = registry.get("info")
+    with pytest.raises(InputError) as info:
+        registry.execute(spec, Source.from_bytes(data, name="cut.dcm"), None, {})
+    assert str(info.value).startswith("cut.dcm: ") and "truncated" in str(info.value)
+
+
+# --- the context --------------------------------------------------------------------------
+
+
+def _warns(input, *, context=None):  # an operation for the tests below
+    from dicom_tools.result import Result
+
+    warnings.warn("odd value", UserWarning, stacklevel=1)
+    return Result(data={"input": type(input).__name__, "caller": getattr(context, "caller", "")})
+
+
+def _spec(**kw) -> registry.OpSpec:
+    return registry.OpSpec(
+        name="warns", summary="", func=f"{__name__}:_warns", input="file", output="display", **kw
+    )
+
+
+def test_warnings_go_to_the_context_and_filters_are_left_alone(inputs, recwarn):
+    filters = list(warnings.filters)
+    seen: list[str] = []
+    ctx = Context(on_warning=seen.append, caller="web")
+    result = registry.execute(_spec(takes_context=True), inputs["dicom"], None, {}, context=ctx)
+    assert seen == ["UserWarning: odd value"]
+    assert result.data["caller"] == "web"
+    assert list(warnings.filters) == filters
+    assert not [w for w in recwarn if "odd value" in str(w.message)]  # not printed either
+    # the default context drops them
+    registry.execute(_spec(), inputs["dicom"], None, {})
+    assert not [w for w in recwarn if "odd value" in str(w.message)]
+
+
+def test_memory_ok_operations_receive_a_source(inputs):
+    data = inputs["dicom"].read_bytes()
+    spec = _spec(memory_ok=True)
+    assert registry.execute(spec, inputs["dicom"], None, {}).data["input"] == "Source"
+    assert registry.execute(spec, data, None, {}).data["input"] == "Source"
+    plain = _spec()
+    assert registry.execute(plain, inputs["dicom"], None, {}).data["input"] == "PosixPath"
+
+
+def test_pydicom_config_is_not_rewritten_per_call(inputs):
+    from pydicom import config
+
+    registry.execute(registry.get("info"), inputs["dicom"], None, {})
+    assert config.settings.reading_validation_mode == config.IGNORE
+    config.settings.reading_validation_mode = config.WARN
+    try:
+        registry.execute(registry.get("info"), inputs["dicom"], None, {})
+        assert config.settings.reading_validation_mode == config.WARN
+    finally:
+        config.settings.reading_validation_mode = config.IGNORE
+
+
+def test_specs_are_immutable_and_compare_by_value():
+    spec = registry.get("info")
+    with pytest.raises(AttributeError):
+        spec.name = "x"  # type: ignore[misc]
+    opt = registry.Option("frame", "int", None, "f")
+    assert opt == registry.Option("frame", "int", None, "f")
+    assert hash(opt) == hash(registry.Option("frame", "int", None, "f"))
+    assert registry.get("to-image") is registry.get("to_image")
+    assert registry.find("nope") is None
+
+
+def test_multiframe_in_memory(tmp_path):
+    spec = registry.get("to_image")
+    src = Source.from_bytes(MULTIFRAME.read_bytes(), name="mf.dcm")
+    result = registry.execute(spec, src, tmp_path, {"frame": 3})
+    assert result.output_files == [str(tmp_path / "mf.png")]
+    direct = registry.execute(spec, MULTIFRAME, tmp_path / "direct.png", {"frame": 3})
+    assert Path(direct.output_files[0]).read_bytes() == (tmp_path / "mf.png").read_bytes()
