@@ -1,6 +1,8 @@
 """to-json and from-json: DICOM files to the DICOM JSON Model (PS3.18 Annex F) and back.
 
 The conversion itself, and every decision it makes, is documented in ``dicom_tools.dicomjson``.
+Ordinary files are converted from their bytes (no pydicom); the others are read with pydicom,
+which also words the error for a broken file.
 The file meta information (group 0002) is carried as ordinary group-0002 attributes in the same
 JSON object, so that from-json restores the transfer syntax. Bulk data files are written into
 ``--bulk-data-dir`` (default ``<output stem>_bulk`` beside the output), which must lie inside the
@@ -14,14 +16,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dicom_tools.dicomjson import (
-    BulkSink,
-    ModelError,
-    build_file,
-    dataset_to_json,
-    model_from_json,
-    parse_json,
-)
+from dicom_tools.dicom.dictionary import uid_name
+from dicom_tools.dicomjson.bulk import BulkSink
+from dicom_tools.dicomjson.decoder import model_from_json
+from dicom_tools.dicomjson.encoder import JsonText, file_to_json
+from dicom_tools.dicomjson.model import ModelError, parse_json
+from dicom_tools.dicomjson.part10 import build_file
 from dicom_tools.errors import InputError, UsageError
 from dicom_tools.io import (
     check_input_file,
@@ -37,12 +37,7 @@ if TYPE_CHECKING:
 
 
 def _uid_name(uid: str | None) -> str | None:
-    if not uid:
-        return None
-    from pydicom.uid import UID
-
-    name = UID(uid).name
-    return None if name == uid else name
+    return uid_name(uid) if uid else None
 
 
 def read_raw_dataset(path: Path) -> Dataset:
@@ -88,24 +83,18 @@ def to_json(
     bulk = _bulk_sink(output, bulk_data_threshold, bulk_data_dir)
     if output is not None and not output.parent.is_dir():
         raise UsageError(f"{output}: output folder {output.parent} does not exist")
-    ds = read_raw_dataset(input)
-    try:
-        converted = dataset_to_json(ds, bulk)
-
-        check_items(input, ds)  # sequences are parsed now: check their item tags
-    except InputError:
-        raise
-    except Exception as exc:
-        raise InputError(f"{input}: cannot read DICOM data: {describe_exception(exc)}") from exc
-
-    meta = ds.file_meta
-    ts = meta.get("TransferSyntaxUID") if meta else None
+    converted = file_to_json(check_input_file(input), bulk)
+    if converted is None:  # a file the byte walk leaves to pydicom
+        if bulk is not None:
+            bulk.files.clear()
+        converted = _pydicom_to_json(input, bulk)
+    ts = converted.transfer_syntax
     data: dict[str, Any] = {
         "input": str(input),
         "output": str(output) if output is not None else None,
         "elements": converted.elements,
-        "transfer_syntax": str(ts) if ts else None,
-        "transfer_syntax_name": _uid_name(str(ts)) if ts else None,
+        "transfer_syntax": ts or None,
+        "transfer_syntax_name": _uid_name(ts),
         "bulk_data_files": len(bulk.files) if bulk else 0,
         "warnings": converted.warnings,
     }
@@ -127,6 +116,20 @@ def to_json(
     text = f"{input} -> {output}: {converted.elements} elements{extra}{note}"
     files = [str(output), *(str(p) for p in written)]
     return Result(data=data, text=text, output_files=files)
+
+
+def _pydicom_to_json(input: Path, bulk: BulkSink | None) -> JsonText:
+    from dicom_tools.dicomjson.dataset import dataset_to_json
+
+    ds = read_raw_dataset(input)
+    try:
+        converted = dataset_to_json(ds, bulk)
+        check_items(input, ds)  # sequences are parsed now: check their item tags
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"{input}: cannot read DICOM data: {describe_exception(exc)}") from exc
+    return converted
 
 
 def _write_bulk(bulk: BulkSink) -> list[Path]:
