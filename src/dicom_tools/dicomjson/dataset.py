@@ -21,9 +21,28 @@ from dicom_tools.dicomjson.encoder import (
     implicit_vr,
     resolve_ambiguous,
 )
+from dicom_tools.errors import InputError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pydicom import Dataset
+
+
+def file_dataset_to_json(path: Path, bulk: BulkSink | None = None) -> JsonText:
+    """Read ``path`` with pydicom, elements left raw (bytes as stored: exact DS digits,
+    undecoded text), and convert it; raises InputError for a file that cannot be read."""
+    from dicom_tools.io import check_items, describe_exception, read_dataset
+
+    ds = read_dataset(path, convert=False)
+    try:
+        converted = dataset_to_json(ds, bulk)
+        check_items(path, ds)  # sequences are parsed now: check their item tags
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"{path}: cannot read DICOM data: {describe_exception(exc)}") from exc
+    return converted
 
 
 def dataset_to_json(ds: Dataset, bulk: BulkSink | None = None) -> JsonText:

@@ -220,6 +220,21 @@ def resolve_ambiguous(vr: str, data: bytes | None, pixel_representation: Callabl
     return "OW"  # "OB or OW" and "US or SS or OW": implicit VR is always OW
 
 
+def encode_file(path: Path, bulk: BulkSink | None = None) -> JsonText:
+    """The JSON text of the DICOM file ``path``: from its bytes when the byte walk can, else
+    read with pydicom; raises InputError (one line naming the file) for a broken file."""
+    from dicom_tools.io import check_input_file
+
+    converted = file_to_json(check_input_file(path), bulk)
+    if converted is None:
+        if bulk is not None:
+            bulk.files.clear()  # the byte path may have collected some before giving up
+        from dicom_tools.dicomjson.dataset import file_dataset_to_json
+
+        converted = file_dataset_to_json(path, bulk)
+    return converted
+
+
 # --------------------------------------------------------------------------------------------
 # From the bytes: the byte walker's tree
 # --------------------------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 The conversion itself, and every decision it makes, is documented in ``dicom_tools.dicomjson``.
 Ordinary files are converted from their bytes (no pydicom); the others are read with pydicom,
-which also words the error for a broken file.
-The file meta information (group 0002) is carried as ordinary group-0002 attributes in the same
-JSON object, so that from-json restores the transfer syntax. Bulk data files are written into
+which also words the error for a broken file. The file meta information (group 0002) is
+carried as ordinary group-0002 attributes in the same JSON object, so that from-json restores
+the transfer syntax. Bulk data files are written into
 ``--bulk-data-dir`` (default ``<output stem>_bulk`` beside the output), which must lie inside the
 JSON file's folder; their ``BulkDataURI`` is a relative URI reference from that folder.
 """
@@ -14,39 +14,21 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dicom_tools.dicom.dictionary import uid_name
 from dicom_tools.dicomjson.bulk import BulkSink
 from dicom_tools.dicomjson.decoder import model_from_json
-from dicom_tools.dicomjson.encoder import JsonText, file_to_json
+from dicom_tools.dicomjson.encoder import encode_file
 from dicom_tools.dicomjson.model import ModelError, parse_json
 from dicom_tools.dicomjson.part10 import build_file
 from dicom_tools.errors import InputError, UsageError
-from dicom_tools.io import (
-    check_input_file,
-    check_items,
-    describe_exception,
-    read_dataset,
-    write_bytes_atomic,
-)
+from dicom_tools.io import check_input_file, describe_exception, write_bytes_atomic
 from dicom_tools.result import Result
-
-if TYPE_CHECKING:
-    from pydicom import Dataset
 
 
 def _uid_name(uid: str | None) -> str | None:
     return uid_name(uid) if uid else None
-
-
-def read_raw_dataset(path: Path) -> Dataset:
-    """Read a DICOM file leaving its elements raw (bytes as stored), or raise InputError.
-
-    The JSON conversion works from the stored bytes (exact DS digits, undecoded text), so the
-    values are not converted on reading; the structural checks are the same as for every read.
-    """
-    return read_dataset(path, convert=False)
 
 
 def _bulk_sink(output: Path | None, threshold: int | None, folder: str | None) -> BulkSink | None:
@@ -83,11 +65,7 @@ def to_json(
     bulk = _bulk_sink(output, bulk_data_threshold, bulk_data_dir)
     if output is not None and not output.parent.is_dir():
         raise UsageError(f"{output}: output folder {output.parent} does not exist")
-    converted = file_to_json(check_input_file(input), bulk)
-    if converted is None:  # a file the byte walk leaves to pydicom
-        if bulk is not None:
-            bulk.files.clear()
-        converted = _pydicom_to_json(input, bulk)
+    converted = encode_file(input, bulk)
     ts = converted.transfer_syntax
     data: dict[str, Any] = {
         "input": str(input),
@@ -116,20 +94,6 @@ def to_json(
     text = f"{input} -> {output}: {converted.elements} elements{extra}{note}"
     files = [str(output), *(str(p) for p in written)]
     return Result(data=data, text=text, output_files=files)
-
-
-def _pydicom_to_json(input: Path, bulk: BulkSink | None) -> JsonText:
-    from dicom_tools.dicomjson.dataset import dataset_to_json
-
-    ds = read_raw_dataset(input)
-    try:
-        converted = dataset_to_json(ds, bulk)
-        check_items(input, ds)  # sequences are parsed now: check their item tags
-    except InputError:
-        raise
-    except Exception as exc:
-        raise InputError(f"{input}: cannot read DICOM data: {describe_exception(exc)}") from exc
-    return converted
 
 
 def _write_bulk(bulk: BulkSink) -> list[Path]:
