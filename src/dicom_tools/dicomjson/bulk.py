@@ -12,7 +12,6 @@ import binascii
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
 
 from dicom_tools.dicomjson.model import ModelError, is_string, where
 
@@ -31,6 +30,8 @@ class BulkSink:
     files: dict[Path, bytes] = field(default_factory=dict)
 
     def add(self, path: str, data: bytes) -> str:
+        from urllib.parse import quote
+
         target = self.folder / f"{path}.bin"
         self.files[target] = data
         rel = target.resolve().relative_to(self.base.resolve())
@@ -60,6 +61,8 @@ def inline_binary(value: Any, path: str) -> bytes:
 
 def read_bulk_data(uri: Any, base_dir: Path, path: str) -> bytes:
     """The bytes a BulkDataURI names: a file inside ``base_dir`` (relative or ``file:`` URI)."""
+    from urllib.parse import unquote, urlsplit
+
     if not is_string(uri) or not uri:
         raise ModelError(f"{where(path)}: BulkDataURI must be a non-empty string")
     parts = urlsplit(uri)

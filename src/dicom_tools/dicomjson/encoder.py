@@ -14,7 +14,11 @@ import struct
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring  # the C implementation when available
+
+try:  # the C implementation, without importing the json package
+    from _json import encode_basestring
+except ImportError:  # pragma: no cover
+    from json.encoder import encode_basestring
 from pathlib import Path
 
 from dicom_tools.dicom.charsets import DEFAULT

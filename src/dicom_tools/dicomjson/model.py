@@ -3,7 +3,6 @@ elements out. Number literals stay text (``JsonNumber``) so DS ``1.50`` keeps it
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +38,8 @@ def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def parse_json(text: str) -> Any:
     """Parse JSON keeping number literals (``JsonNumber``) and refusing duplicate keys."""
+    import json  # from-json only: to-json writes its text without the json package
+
     return json.loads(
         text,
         parse_float=JsonNumber,
@@ -71,5 +72,7 @@ def is_string(v: Any) -> bool:
 
 def short(v: Any) -> str:
     """``v`` as JSON, cut to 60 characters, for messages."""
+    import json
+
     text = json.dumps(v, ensure_ascii=False) if not isinstance(v, JsonNumber) else str(v)
     return text if len(text) <= 60 else text[:57] + "..."

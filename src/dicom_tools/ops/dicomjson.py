@@ -18,10 +18,7 @@ from typing import Any
 
 from dicom_tools.dicom.dictionary import uid_name
 from dicom_tools.dicomjson.bulk import BulkSink
-from dicom_tools.dicomjson.decoder import model_from_json
 from dicom_tools.dicomjson.encoder import encode_file
-from dicom_tools.dicomjson.model import ModelError, parse_json
-from dicom_tools.dicomjson.part10 import build_file
 from dicom_tools.errors import InputError, UsageError
 from dicom_tools.io import check_input_file, describe_exception, write_bytes_atomic
 from dicom_tools.result import Result
@@ -119,6 +116,11 @@ def _write_bulk(bulk: BulkSink) -> list[Path]:
 
 def from_json(input: Path, output: Path) -> Result:
     """Build the DICOM file ``output`` from the DICOM JSON file ``input``."""
+    # Imported here: to-json, the header path, needs none of the decoding side.
+    from dicom_tools.dicomjson.decoder import model_from_json
+    from dicom_tools.dicomjson.model import ModelError, parse_json
+    from dicom_tools.dicomjson.part10 import build_file
+
     p = check_input_file(input)
     raw = p.read_bytes()
     try:
