@@ -11,7 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from dicom_tools.dicom.charsets import DEFAULT
 from dicom_tools.dicom.tags import SPECIFIC_CHARACTER_SET, format_tag
-from dicom_tools.dicom.vr import NUMBER_FORMATS, VRS
+from dicom_tools.dicom.vr import (
+    NUMBER_FORMATS,
+    NUMBER_STRINGS,
+    VRS,
+)
 from dicom_tools.dicomjson.bulk import BulkSink
 from dicom_tools.dicomjson.encoder import (
     PIXEL_REPRESENTATION,
@@ -211,7 +215,7 @@ def _converted(elem: Any, vr: str) -> bytes | str | None:
     for v in values:
         if v is None:
             texts.append("")
-        elif vr in ("DS", "IS"):
+        elif vr in NUMBER_STRINGS:
             texts.append(getattr(v, "original_string", None) or str(v))
         else:
             texts.append(str(v))

@@ -27,8 +27,10 @@ from dicom_tools.dicom.tags import PIXEL_DATA, SPECIFIC_CHARACTER_SET
 from dicom_tools.dicom.vr import (
     BINARY,
     CHARSET_TEXT,
+    FLOATS,
     NUMBER_FORMATS,
     NUMBER_SIZES,
+    NUMBER_STRINGS,
     SINGLE_VALUED,
     VRS,
     WORD_SIZES,
@@ -101,7 +103,7 @@ class JsonWriter:
                 return self.value("UN", data, True, encodings, path)
             fmt = ("<" if little else ">") + f"{len(data) // size}{NUMBER_FORMATS[vr]}"
             numbers = struct.unpack(fmt, data)
-            if vr in ("FL", "FD"):
+            if vr in FLOATS:
                 single = vr == "FL"
                 texts = [float_json(x, single) for x in numbers]
             else:
@@ -127,13 +129,13 @@ class JsonWriter:
         if vr == "PN":
             return self.person_names(text)
         parts = [text] if vr in SINGLE_VALUED else text.split("\\")
-        if vr in ("DS", "IS"):
+        if vr in NUMBER_STRINGS:
             parts = [p.strip(" \0") for p in parts]
         else:
             parts = [p.rstrip(" \0") for p in parts]
         if len(parts) == 1 and not parts[0]:
             return None
-        if vr not in ("DS", "IS"):
+        if vr not in NUMBER_STRINGS:
             return (
                 '"Value": [' + ", ".join(encode_basestring(p) if p else "null" for p in parts) + "]"
             )

@@ -26,6 +26,7 @@ from dicom_tools.dicom.vr import (
     CHARSET_TEXT,
     LONG_LENGTH,
     NUMBER_FORMATS,
+    NUMBER_STRINGS,
     SINGLE_VALUED,
     WORD_SIZES,
     padding,
@@ -202,7 +203,7 @@ class _Encoder:
             for v in value:
                 words += [int(v[:4], 16), int(v[4:], 16)]
             return struct.pack(f"{self.order}{len(words)}H", *words)
-        if vr in ("DS", "IS"):
+        if vr in NUMBER_STRINGS:
             texts = [_number_string(vr, v) for v in value]
             return "\\".join(texts).encode("latin-1")
         if vr == "PN":
