@@ -369,8 +369,10 @@ def test_json_model_against_dcmdump(name):
         data = json.loads(proc.stdout)
     else:
         data = json.loads(json.dumps(dump(path).data))
-    top = {r.tag.upper(): r for r in dcmdump(path) if r.section == "data" and r.depth == 0}
-    top = {k: v for k, v in top.items() if k.lower() not in DELIMITERS}
+    # The model is to-json's (issue 10): File Meta Information included, group lengths not
+    # (PS3.19 A.1.1, as dcm2json).
+    top = {r.tag.upper(): r for r in dcmdump(path) if r.depth == 0}
+    top = {k: v for k, v in top.items() if k.lower() not in DELIMITERS and k[4:] != "0000"}
     assert set(data) == set(top)
     for key, element in data.items():
         assert re.fullmatch(r"[0-9A-F]{8}", key)
@@ -450,10 +452,7 @@ def test_whole_corpus():
 
 
 def test_value_pydicom_cannot_convert_is_shown_as_bytes(monkeypatch):
-    # A value whose conversion fails is shown as its bytes, with the reason, instead of a crash;
-    # the JSON model carries it as InlineBinary.
-    import base64
-
+    # A value whose conversion fails is shown as its bytes, with the reason, instead of a crash.
     import pydicom.dataset
 
     original = pydicom.dataset.Dataset.__getitem__
@@ -469,4 +468,6 @@ def test_value_pydicom_cannot_convert_is_shown_as_bytes(monkeypatch):
     raw = b"Buc^J\xe9r\xf4me"
     assert f"(0010,0010) PN {raw.hex(chr(92))}" in result.text
     assert "# cannot convert the value: cannot decode this" in result.text
-    assert result.data["00100010"]["InlineBinary"] == base64.b64encode(raw).decode()
+    # The JSON model is to-json's (issue 10), decoded from the bytes without pydicom's
+    # conversion: the name itself, in the file's ISO_IR 100 (Latin-1).
+    assert result.data["00100010"] == {"vr": "PN", "Value": [{"Alphabetic": raw.decode("latin-1")}]}

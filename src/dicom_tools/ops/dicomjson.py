@@ -1,8 +1,10 @@
 """to-json and from-json: DICOM files to the DICOM JSON Model (PS3.18 Annex F) and back.
 
 The conversion itself, and every decision it makes, is documented in ``dicom_tools.dicomjson``.
-The file meta information (group 0002) is carried as ordinary group-0002 attributes in the same
-JSON object, so that from-json restores the transfer syntax. Bulk data files are written into
+Ordinary files are converted from their bytes (no pydicom); the others are read with pydicom,
+which also words the error for a broken file. The file meta information (group 0002) is
+carried as ordinary group-0002 attributes in the same JSON object, so that from-json restores
+the transfer syntax. Bulk data files are written into
 ``--bulk-data-dir`` (default ``<output stem>_bulk`` beside the output), which must lie inside the
 JSON file's folder; their ``BulkDataURI`` is a relative URI reference from that folder.
 """
@@ -12,46 +14,18 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from dicom_tools.dicomjson import (
-    BulkSink,
-    ModelError,
-    build_file,
-    dataset_to_json,
-    model_from_json,
-    parse_json,
-)
+from dicom_tools.dicom.dictionary import uid_name
+from dicom_tools.dicomjson.bulk import BulkSink
+from dicom_tools.dicomjson.encoder import encode_file
 from dicom_tools.errors import InputError, UsageError
-from dicom_tools.io import (
-    check_input_file,
-    check_items,
-    describe_exception,
-    read_dataset,
-    write_bytes_atomic,
-)
+from dicom_tools.io import check_input_file, describe_exception, write_bytes_atomic
 from dicom_tools.result import Result
-
-if TYPE_CHECKING:
-    from pydicom import Dataset
 
 
 def _uid_name(uid: str | None) -> str | None:
-    if not uid:
-        return None
-    from pydicom.uid import UID
-
-    name = UID(uid).name
-    return None if name == uid else name
-
-
-def read_raw_dataset(path: Path) -> Dataset:
-    """Read a DICOM file leaving its elements raw (bytes as stored), or raise InputError.
-
-    The JSON conversion works from the stored bytes (exact DS digits, undecoded text), so the
-    values are not converted on reading; the structural checks are the same as for every read.
-    """
-    return read_dataset(path, convert=False)
+    return uid_name(uid) if uid else None
 
 
 def _bulk_sink(output: Path | None, threshold: int | None, folder: str | None) -> BulkSink | None:
@@ -88,24 +62,14 @@ def to_json(
     bulk = _bulk_sink(output, bulk_data_threshold, bulk_data_dir)
     if output is not None and not output.parent.is_dir():
         raise UsageError(f"{output}: output folder {output.parent} does not exist")
-    ds = read_raw_dataset(input)
-    try:
-        converted = dataset_to_json(ds, bulk)
-
-        check_items(input, ds)  # sequences are parsed now: check their item tags
-    except InputError:
-        raise
-    except Exception as exc:
-        raise InputError(f"{input}: cannot read DICOM data: {describe_exception(exc)}") from exc
-
-    meta = ds.file_meta
-    ts = meta.get("TransferSyntaxUID") if meta else None
+    converted = encode_file(input, bulk)
+    ts = converted.transfer_syntax
     data: dict[str, Any] = {
         "input": str(input),
         "output": str(output) if output is not None else None,
         "elements": converted.elements,
-        "transfer_syntax": str(ts) if ts else None,
-        "transfer_syntax_name": _uid_name(str(ts)) if ts else None,
+        "transfer_syntax": ts or None,
+        "transfer_syntax_name": _uid_name(ts),
         "bulk_data_files": len(bulk.files) if bulk else 0,
         "warnings": converted.warnings,
     }
@@ -152,6 +116,11 @@ def _write_bulk(bulk: BulkSink) -> list[Path]:
 
 def from_json(input: Path, output: Path) -> Result:
     """Build the DICOM file ``output`` from the DICOM JSON file ``input``."""
+    # Imported here: to-json, the header path, needs none of the decoding side.
+    from dicom_tools.dicomjson.decoder import model_from_json
+    from dicom_tools.dicomjson.model import ModelError, parse_json
+    from dicom_tools.dicomjson.part10 import build_file
+
     p = check_input_file(input)
     raw = p.read_bytes()
     try:

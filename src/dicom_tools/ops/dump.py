@@ -14,7 +14,7 @@ How it stays fast (a dump should not cost much more than ``dcmdump``'s):
   (a defect, no preamble or meta group, deflate, sequences in UN, repeated tags, VRs pydicom
   resolves from context...) makes it give up, and the file is dumped the pydicom way below,
   errors included. Text in other character sets is still converted by pydicom, element by
-  element; ``Result.data`` then reads the data set with pydicom when it is first asked for.
+  element.
 * Otherwise ``read_dataset(defer_size=0)`` checks the file's structure but leaves values
   unread, and the dump decodes plain values (ASCII text, numbers, tags, binary) straight from
   the bytes of a memory map; pydicom's conversion, several times slower, is kept for what
@@ -24,12 +24,12 @@ How it stays fast (a dump should not cost much more than ``dcmdump``'s):
   pydicom converted while reading (Specific Character Set, undefined-length sequences) and for
   sequence items, they are read back from the element and item headers in the file.
 * ``Result.data``, the DICOM JSON model (PS3.18 Annex F), is built only when a front end asks
-  for it: it base64-encodes every binary value and costs more than the whole text dump.
+  for it: it base64-encodes every binary value and costs more than the whole text dump. It is
+  ``to-json``'s model, from the same encoder (``dicom_tools.dicomjson``), parsed into a dict.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import mmap
 import os
@@ -149,12 +149,10 @@ class DumpResult(Result):
 
     @property  # type: ignore[override]
     def data(self) -> dict[str, Any]:
-        if self._pending is None and self._unread:
-            # The fast path read no Dataset: read it now, as the pydicom path would have.
-            self._pending = read_dataset(self._path, defer_size=0)
-        if self._pending is not None:
-            ds, self._pending = self._pending, None
-            self._data = file_json_model(ds, self._path)
+        if self._pending is not None or self._unread:
+            # The one DICOM JSON encoder, the same text as to-json's, as a dict.
+            self._data = json_model(self._path, self._pending)
+            self._pending = None
         self._unread = False
         return self._data
 
@@ -777,65 +775,19 @@ def _private_name(tag: int, creators: dict[tuple[int, int], str]) -> str:
 
 # --- JSON model ----------------------------------------------------------------------------
 
-# With no bulk data handler pydicom writes every binary value inline (InlineBinary).
-_NO_BULK = 1 << 62
 
+def json_model(path: Path | None, ds: Dataset | None = None) -> dict[str, Any]:
+    """The DICOM JSON model of the file ``path`` (or of ``ds`` without a path), exactly as
+    ``to-json`` writes it: the same encoder, every binary value inline."""
+    import json
 
-def file_json_model(ds: Dataset, path: Path | None) -> dict[str, Any]:
-    """The JSON model of ``ds`` as ``dump`` read it: the values it left unread are read first."""
     if path is not None:
-        try:
-            with _frames(path, ds) as (_meta, frame):
-                elems = ds._dict
-                for tag, raw in list(elems.items()):
-                    if raw.__class__ is RawDataElement and raw.value is None and raw.length:
-                        elems[tag] = _filled(raw, _read_deferred(raw, frame))
-        except Exception:  # the file went away: the values left unread become InlineBinary-less
-            pass
-    return json_model(ds)
+        from dicom_tools.dicomjson.encoder import encode_file
 
+        return json.loads(encode_file(path).text)
+    from dicom_tools.dicomjson.dataset import dataset_to_json
 
-def json_model(ds: Dataset) -> dict[str, Any]:
-    """The DICOM JSON model (PS3.18 Annex F) of ``ds``; an element pydicom cannot represent
-    becomes its raw bytes (InlineBinary) or strings instead of an error."""
-    out: dict[str, Any] = {}
-    elems = ds._dict
-    for tag in sorted(elems, key=int):
-        key = f"{tag:08X}"
-        try:
-            raw = elems[tag]
-            if raw.__class__ is RawDataElement and raw.value is None and raw.length:
-                raise ValueError("value not read")  # not pydicom's deferred read: no file I/O
-            elem = ds[tag]
-        except Exception:
-            out[key] = _raw_json(elems[tag])
-            continue
-        if elem.VR == "SQ":
-            out[key] = {"vr": "SQ", "Value": [json_model(i) for i in elem.value or ()]}
-            continue
-        try:
-            out[key] = elem.to_json_dict(None, _NO_BULK)
-        except Exception:  # e.g. an IS value "1A" that is no JSON number
-            out[key] = _fallback_json(elem)
-    return out
-
-
-def _raw_json(raw: Any) -> dict[str, Any]:
-    vr = getattr(raw, "VR", None) or "UN"
-    value = getattr(raw, "value", None)
-    if isinstance(value, bytes) and value:
-        return {"vr": vr, "InlineBinary": base64.b64encode(value).decode("ascii")}
-    return {"vr": vr}
-
-
-def _fallback_json(elem: DataElement) -> dict[str, Any]:
-    value = elem.value
-    if isinstance(value, bytes | bytearray):
-        return {"vr": elem.VR, "InlineBinary": base64.b64encode(value).decode("ascii")}
-    if value is None or value == "":
-        return {"vr": elem.VR}
-    values = value if isinstance(value, MultiValue | list | tuple) else [value]
-    return {"vr": elem.VR, "Value": [None if v is None else str(v) for v in values]}
+    return json.loads(dataset_to_json(ds).text)
 
 
 # --- fast path: straight from the bytes ----------------------------------------------------
