@@ -856,7 +856,7 @@ def _fast_dump(path: Path, max_depth: int | None, limit: int | None) -> str | No
     """The dump of ``path`` from the validator's byte-level walk, or None when the file needs
     pydicom: anything unusual (no preamble, a structural defect, deflate, other character
     sets, ambiguous VRs...) is left to the pydicom path, which also reports broken files."""
-    from dicom_tools.validation.parse import parse_file
+    from dicom_tools.dicom.reader import parse_file
 
     if _AMBIGUOUS_OB_OW_TAGS is None:
         return None
