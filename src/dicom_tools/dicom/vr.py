@@ -54,7 +54,9 @@ NUMBER_FORMATS: dict[str, str] = {
 }
 INTEGERS = frozenset(("US", "SS", "UL", "SL", "UV", "SV"))
 FLOATS = frozenset(("FL", "FD"))
-NUMBER_SIZES: dict[str, int] = {vr: struct.calcsize(code) for vr, code in NUMBER_FORMATS.items()}
+NUMBER_SIZES: dict[str, int] = {
+    vr: struct.calcsize("<" + code) for vr, code in NUMBER_FORMATS.items()
+}
 # Other-word VRs: the word size used to swap byte order, and the struct code of a word.
 WORD_SIZES: dict[str, int] = {"OW": 2, "OF": 4, "OL": 4, "OD": 8, "OV": 8}
 WORD_FORMATS: dict[str, str] = {"OW": "H", "OF": "f", "OL": "L", "OD": "d", "OV": "Q"}
