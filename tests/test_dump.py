@@ -471,3 +471,26 @@ def test_value_pydicom_cannot_convert_is_shown_as_bytes(monkeypatch):
     # The JSON model is to-json's (issue 10), decoded from the bytes without pydicom's
     # conversion: the name itself, in the file's ISO_IR 100 (Latin-1).
     assert result.data["00100010"] == {"vr": "PN", "Value": [{"Alphabetic": raw.decode("latin-1")}]}
+
+
+def test_large_file_is_streamed_in_bounded_memory(tmp_path):
+    """dump of a file with 2 GB of pixel data: printed as it is read, the value never read
+    into memory (the reader maps the file; the dump shows the first bytes only)."""
+    import subprocess
+    import sys
+
+    from test_info import big_sparse_file, peak_rss_mb
+
+    path = big_sparse_file(tmp_path, (2 << 30) - 2)
+    code = (
+        "import io, contextlib; from dicom_tools.cli import main; out = io.StringIO()\n"
+        f"with contextlib.redirect_stdout(out): rc = main(['dump', {str(path)!r}])\n"
+        "assert rc == 0 and '(7fe0,0010) OW 0000\\\\0000' in out.getvalue(), out.getvalue()[-500:]"
+    )
+    assert peak_rss_mb(code) < 200
+    # The CLI writes the chunks of Result.stream as they come.
+    proc = subprocess.run(
+        [sys.executable, "-m", "dicom_tools", "dump", str(path)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and proc.stdout.endswith("PixelData\n"), proc.stderr
+    assert proc.stdout == dump(path).text + "\n"

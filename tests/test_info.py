@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import struct
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from conftest import corpus_file, corpus_files, dcmdump_lines, run_cli
@@ -80,36 +84,33 @@ def test_info_verbose_lists_every_top_level_element(ct_small):
     assert data["Elements"]["PixelData"] == "<32768 bytes, not read>"
 
 
-def test_info_does_not_read_pixel_data(tmp_path, monkeypatch):
-    """Reading for info must not pull the pixel data value into memory."""
-    import pydicom.filereader as fr
+def big_sparse_file(folder: Path, pixel_bytes: int) -> Path:
+    """CT_small.dcm with its Pixel Data grown to ``pixel_bytes`` (zeros, a sparse file: no
+    disk space used). Rows and Columns do not match it, which the header path does not read."""
+    ct = corpus_file("CT_small.dcm").read_bytes()
+    header = b"\xe0\x7f\x10\x00OW\x00\x00"
+    at = ct.index(header)
+    path = folder / "big.dcm"
+    with open(path, "wb") as f:
+        f.write(ct[:at] + header + struct.pack("<L", pixel_bytes))
+        f.truncate(at + 12 + pixel_bytes)
+    return path
 
-    reads: list[int] = []
-    real_open = open
 
-    class Spy:
-        def __init__(self, f):
-            self._f = f
+def peak_rss_mb(*code: str) -> float:
+    """The peak resident memory of a fresh interpreter that runs ``code``, in MB."""
+    script = "\n".join([*code, "import resource", "print(resource.getrusage(0).ru_maxrss)"])
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return int(proc.stdout.split()[-1]) / 1024
 
-        def read(self, n=-1):
-            data = self._f.read(n)
-            reads.append(len(data))
-            return data
 
-        def __getattr__(self, name):
-            return getattr(self._f, name)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *a):
-            self._f.close()
-
-    path = corpus_file("emri_small.dcm")  # 10 frames, ~80 kB of pixels
-    monkeypatch.setattr(fr, "open", lambda *a, **k: Spy(real_open(*a, **k)), raising=False)
-    registry.execute(registry.get("info"), path, None, {})
-    pixel_bytes = 64 * 64 * 2 * 10
-    assert max(reads) < pixel_bytes
+def test_info_does_not_read_pixel_data(tmp_path):
+    """info on a file with 1 GB of pixel data: the value is neither read nor mapped in."""
+    path = big_sparse_file(tmp_path, 1 << 30)
+    code = f"from dicom_tools.ops.info import info; r = info({str(path)!r}, verbose=True)"
+    peak = peak_rss_mb(code, "assert r.data['Elements']['PixelData'].endswith('not read>')")
+    assert peak < 200, f"{peak:.0f} MB"
 
 
 def test_info_whole_corpus_in_process():

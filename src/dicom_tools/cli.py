@@ -347,6 +347,14 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    stream = None if getattr(args, "json", False) or result.payload is not None else result.stream
+    if stream is not None:  # text made as it is written (dump): print each chunk as it comes
+        last = ""
+        for last in stream:
+            sys.stdout.write(last)
+        sys.stdout.write("" if not last or last.endswith("\n") else "\n")
+        sys.stdout.flush()
+        return 1 if result.failed else 0
     text = result.render(getattr(args, "json", False))
     if text:
         out = sys.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,10 @@ class Result:
     ``output_files`` the files written, ``payload`` content meant for stdout when the user
     asked for ``-o -``, and ``failed`` marks an operation that ran but reports a failure
     (exit code 1, e.g. a file that does not validate).
+
+    ``stream``, when set, is the text in chunks made as they are taken (``dump`` of a large
+    file): a front end that prints may write them one by one instead of asking for ``text``;
+    ``render`` joins them.
     """
 
     data: dict[str, Any] = field(default_factory=dict)
@@ -21,6 +26,7 @@ class Result:
     output_files: list[str] = field(default_factory=list)
     payload: str | bytes | None = None
     failed: bool = False
+    stream: Iterator[str] | None = field(default=None, repr=False, compare=False)
 
     def render(self, as_json: bool = False) -> str:
         """What a front end shows: the stdout payload, the data as JSON, or the text."""
@@ -30,7 +36,8 @@ class Result:
             import json
 
             return json.dumps(self.data, indent=2, ensure_ascii=False)
-        return self.text
+        stream = self.stream
+        return self.text if stream is None else "".join(stream)
 
     def to_dict(self) -> dict[str, Any]:
         return {

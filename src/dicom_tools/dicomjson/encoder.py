@@ -23,6 +23,7 @@ from pathlib import Path
 
 from dicom_tools.dicom.charsets import DEFAULT
 from dicom_tools.dicom.dictionary import entry, private_entry
+from dicom_tools.dicom.reader import Element, Item, ParsedFile, parse_file
 from dicom_tools.dicom.tags import PIXEL_DATA, SPECIFIC_CHARACTER_SET
 from dicom_tools.dicom.vr import (
     BINARY,
@@ -43,9 +44,6 @@ from dicom_tools.dicomjson.values import (
     number_text,
     swap_bytes,
 )
-
-# The one place this package names the Part 10 reader (dicom_tools.dicom.reader at the merge).
-from dicom_tools.validation.parse import Element, Item, ParsedFile, parse_file
 
 # Escape sequences of ISO 2022 reset at these characters (PS3.5 6.1.2.5.3); the value delimiter
 # is included because a whole multi-valued value is decoded at once, then split.

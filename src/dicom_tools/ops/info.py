@@ -1,15 +1,24 @@
-"""info: a patient/study/series/instance/image summary, read without pixel data."""
+"""info: a patient/study/series/instance/image summary, read without pixel data.
+
+Read by the base reader (``dicom.reader``), values decoded from their bytes
+(``dicom.values``): no pydicom on this path. Files it does not read the way pydicom did
+(structural defects, no File Meta Information, deflate, other character sets...) are read by
+pydicom as before, so their output and error messages stay the same.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from pydicom.dataelem import RawDataElement
-
-from dicom_tools.io import read_dataset
+from dicom_tools.dicom.dictionary import entry, uid_name
+from dicom_tools.dicom.reader import UNDEFINED, Element, ParsedFile, parse_file
+from dicom_tools.dicom.syntaxes import by_uid
+from dicom_tools.dicom.tags import PIXEL_DATA, SPECIFIC_CHARACTER_SET, format_tag
+from dicom_tools.dicom.values import Undecodable, decode, element_vr
+from dicom_tools.dicom.vr import BINARY
+from dicom_tools.io import check_input_file
 from dicom_tools.result import Result
-from dicom_tools.values import element_value
 
 SECTIONS: dict[str, tuple[str, ...]] = {
     "Patient": ("PatientName", "PatientID", "PatientBirthDate", "PatientSex"),
@@ -35,20 +44,178 @@ SECTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _uid_name(uid: str | None) -> str | None:
-    if not uid:
-        return None
-    from pydicom.uid import UID
-
-    name = UID(uid).name
-    return None if name == uid else name
+# pydicom leaves values longer than this unread (info's reading, kept as it was).
+_DEFER = 1024
+_NOT_READ_UNDEFINED = f"<{UNDEFINED} bytes, not read>"
 
 
 def info(input: Path, *, verbose: bool = False) -> Result:
+    """A summary of ``input`` by section; with ``verbose``, every top-level element too."""
+    path = check_input_file(input)
+    data = _from_reader(path, verbose)
+    if data is None:  # an unusual or broken file: read as before, errors included
+        data = _from_pydicom(path, verbose)
+    return Result(data=data, text=_text(data, verbose))
+
+
+def _from_reader(path: Path, verbose: bool) -> dict[str, Any] | None:
+    """The summary from the base reader, or None when the file needs pydicom's reading: a
+    structural defect (whose message pydicom's path gives), no File Meta Information, a
+    deflated data set, repeated tags, or a value these rules do not decode as pydicom does."""
+    try:
+        parsed = parse_file(path)
+    except (ValueError, OSError):
+        return None
+    try:
+        return _summary(parsed, path, verbose)
+    except Undecodable:
+        return None
+    finally:
+        parsed.close()
+
+
+def _summary(parsed: ParsedFile, path: Path, verbose: bool) -> dict[str, Any] | None:
+    ts = parsed.transfer_syntax
+    syntax = by_uid(ts)
+    ds, meta = parsed.dataset, parsed.meta
+    if (
+        parsed.problems
+        or not parsed.preamble
+        or not ts
+        or syntax is None
+        or parsed.deflated
+        or not ds.elements
+        or parsed.explicit != syntax.explicit_vr
+        or parsed.little != syntax.little_endian
+        or len(ds.by_tag) != len(ds.elements)
+        or len(meta.by_tag) != len(meta.elements)
+    ):
+        return None
+    little = parsed.little
+    creators: dict[int, str] = {}
+    charset = ""
+    cs = ds.get(SPECIFIC_CHARACTER_SET)
+    if cs is not None:
+        charset = parsed.value(cs).decode("latin-1").strip(" \0")
+    rep = ds.get(0x00280103)
+    pixel_rep: int | None = None
+    if rep is not None and rep.length:
+        value = decode("US", parsed.value(rep), little)
+        pixel_rep = value if isinstance(value, int) else None
+    if pixel_rep is None:  # pydicom's guess for US or SS values
+        if rep is not None:
+            pixel_rep = 1
+        elif ds.get(PIXEL_DATA) is None:
+            pixel_rep = 0
+
+    # Every value pydicom would have read is decoded here (a broken one sends the file to
+    # pydicom's path, which reports it); the larger ones stay unread, as before.
+    values: dict[int, Any] = {}
+    names: dict[int, str] = {}
+    for el in ds.elements:
+        tag = el.tag
+        private = tag >> 16 & 1
+        creator = creators.get(tag >> 16 << 16 | (tag & 0xFFFF) >> 8) if private else None
+        vr = element_vr(tag, el.vr if el.explicit else None, el.length, creator)
+        names[tag] = _tag_name(tag)
+        if el.length == UNDEFINED:
+            if vr == "SQ" and el.items is not None:
+                values[tag] = f"<sequence of {len(el.items)} item(s)>"
+            elif el.fragments is not None:
+                end = el.fragments[-1][0] + el.fragments[-1][1] if el.fragments else el.pos
+                size = end - el.pos
+                values[tag] = (
+                    _NOT_READ_UNDEFINED if size >= _DEFER else f"<{size} bytes>" if size else None
+                )
+            else:
+                raise Undecodable("undefined length")
+            continue
+        if el.length > _DEFER and tag != SPECIFIC_CHARACTER_SET:
+            values[tag] = _Deferred(el, vr)
+            continue
+        values[tag] = _value(parsed, el, vr, little, charset, pixel_rep)
+        if private and 0x10 <= tag & 0xFFFF <= 0xFF and isinstance(values[tag], str):
+            creators[tag] = values[tag]
+
+    data: dict[str, Any] = {"File": str(path), "FileSize": path.stat().st_size}
+    by_keyword = {name: tag for tag, name in names.items()}
+    for keywords in SECTIONS.values():
+        for kw in keywords:
+            if kw == "TransferSyntaxUID":
+                data[kw] = ts
+                continue
+            tag = by_keyword.get(kw)
+            value = values.get(tag) if tag is not None else None
+            if isinstance(value, _Deferred):  # asked for: read it now
+                value = _value(parsed, value.el, value.vr, little, charset, pixel_rep)
+            data[kw] = value
+    if data["SOPClassUID"] is None:
+        sop = meta.get(0x00020002)
+        if sop is not None:
+            data["SOPClassUID"] = decode("UI", parsed.value(sop)) or ""
+    data["SOPClassName"] = uid_name(data["SOPClassUID"])
+    data["TransferSyntaxName"] = uid_name(data["TransferSyntaxUID"])
+    if verbose:
+        data["Elements"] = {
+            names[tag]: f"<{v.el.length} bytes, not read>" if isinstance(v, _Deferred) else v
+            for tag, v in values.items()
+        }
+    return data
+
+
+class _Deferred(NamedTuple):
+    """A value longer than pydicom's deferral size: read only if a section asks for it."""
+
+    el: Element
+    vr: str
+
+
+def _value(
+    parsed: ParsedFile,
+    el: Element,
+    vr: str,
+    little: bool,
+    charset: str,
+    pixel_rep: int | None,
+) -> Any:
+    """The summary value of one element, as ``values.element_value`` gives it from pydicom."""
+    if vr == "SQ":
+        if el.items is None:
+            raise Undecodable("sequence without items")
+        return f"<sequence of {len(el.items)} item(s)>"
+    if vr == "US or SS":
+        if pixel_rep is None:
+            raise Undecodable("US or SS without Pixel Representation")
+        vr = "US" if pixel_rep == 0 else "SS"
+    elif vr == "OB or OW":
+        vr = "OB"
+    elif len(vr) != 2:
+        raise Undecodable(f"VR {vr}")
+    if vr in BINARY:
+        return f"<{el.length} bytes>" if el.length else None
+    return decode(vr, parsed.value(el), little, charset)
+
+
+def _tag_name(tag: int) -> str:
+    """pydicom's keyword (none for private tags and most group lengths), else (GGGG,EEEE)."""
+    if not tag >> 16 & 1:
+        e = entry(tag)
+        if e is not None and e.keyword and not (tag & 0xFFFF == 0 and e.keyword == "GroupLength"):
+            return e.keyword
+    return format_tag(tag)
+
+
+def _from_pydicom(path: Path, verbose: bool) -> dict[str, Any]:
+    """The summary as pydicom reads the file (imported here, only for unusual files)."""
+    from pydicom.dataelem import RawDataElement
+
+    from dicom_tools.io import read_dataset
+    from dicom_tools.values import element_value
+
     # Large values (pixel data) are skipped, not read, yet still checked against the file size.
-    ds = read_dataset(input, defer_size=1024)
+    ds = read_dataset(path, defer_size=_DEFER)
     meta = ds.file_meta
-    data: dict[str, Any] = {"File": str(input), "FileSize": input.stat().st_size}
+    data: dict[str, Any] = {"File": str(path), "FileSize": path.stat().st_size}
     for keywords in SECTIONS.values():
         for kw in keywords:
             if kw == "TransferSyntaxUID":
@@ -59,8 +226,8 @@ def info(input: Path, *, verbose: bool = False) -> Result:
             data[kw] = element_value(elem) if elem is not None else None
     if data["SOPClassUID"] is None and meta and "MediaStorageSOPClassUID" in meta:
         data["SOPClassUID"] = str(meta.MediaStorageSOPClassUID)
-    data["SOPClassName"] = _uid_name(data["SOPClassUID"])
-    data["TransferSyntaxName"] = _uid_name(data["TransferSyntaxUID"])
+    data["SOPClassName"] = uid_name(data["SOPClassUID"])
+    data["TransferSyntaxName"] = uid_name(data["TransferSyntaxUID"])
 
     if verbose:
         data["Elements"] = {}
@@ -70,14 +237,14 @@ def info(input: Path, *, verbose: bool = False) -> Result:
                 value: Any = f"<{raw.length} bytes, not read>"
             else:
                 value = element_value(ds[tag])
-            data["Elements"][_tag_name(tag)] = value
-    return Result(data=data, text=_text(data, verbose))
+            data["Elements"][_pydicom_tag_name(tag)] = value
+    return data
 
 
-def _tag_name(tag: int) -> str:
+def _pydicom_tag_name(tag: int) -> str:
     from pydicom.datadict import keyword_for_tag
 
-    return keyword_for_tag(tag) or f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
+    return keyword_for_tag(tag) or format_tag(tag)
 
 
 def _fmt(value: Any) -> str:

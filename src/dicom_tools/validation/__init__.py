@@ -27,11 +27,11 @@ class Report:
 
 def validate_file(path: Path) -> Report:
     """Check ``path``; raises ValueError if its bytes cannot be walked at all."""
+    from dicom_tools.dicom.dictionary import tag_for
+    from dicom_tools.dicom.reader import parse_file
     from dicom_tools.validation.decode import Values
-    from dicom_tools.validation.dictionary import tag_for
     from dicom_tools.validation.iod import check_iod, sop_class_of
     from dicom_tools.validation.meta import check_meta
-    from dicom_tools.validation.parse import parse_file
     from dicom_tools.validation.pixel import check_pixels
     from dicom_tools.validation.values import check_values
 

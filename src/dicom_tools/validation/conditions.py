@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dicom_tools.validation.dictionary import tag_for
+from dicom_tools.dicom.dictionary import tag_for
 
 if TYPE_CHECKING:
+    from dicom_tools.dicom.reader import Item
     from dicom_tools.validation.decode import Values
-    from dicom_tools.validation.parse import Item
 
 
 @dataclass

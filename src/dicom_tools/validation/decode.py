@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import struct
 
-from dicom_tools.validation.parse import Element, Item, ParsedFile
+from dicom_tools.dicom.reader import Element, Item, ParsedFile
 
 # VRs whose values are text; the first group may hold several values separated by "\".
 TEXT_VRS = frozenset("AE AS CS DA DS DT IS LO LT PN SH ST TM UC UI UR UT".split())  # noqa: SIM905

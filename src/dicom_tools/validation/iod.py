@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from dicom_tools.dicom.dictionary import keyword
+from dicom_tools.dicom.reader import Item, ParsedFile
 from dicom_tools.validation import tables
 from dicom_tools.validation.conditions import MODULE_CONDITIONS, Context, attribute_condition
 from dicom_tools.validation.decode import Values
-from dicom_tools.validation.dictionary import keyword
 from dicom_tools.validation.findings import Findings
-from dicom_tools.validation.parse import Item, ParsedFile
 from dicom_tools.validation.tables import Attr
 
 _FG_SEQUENCES = frozenset((0x52009229, 0x52009230))  # Shared / Per-Frame Functional Groups

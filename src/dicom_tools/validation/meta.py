@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
+from dicom_tools.dicom.reader import PIXEL_DATA, ParsedFile
+from dicom_tools.dicom.syntaxes import EXPLICIT_BE, IMPLICIT_LE
 from dicom_tools.validation.decode import Values
 from dicom_tools.validation.findings import Findings
-from dicom_tools.validation.parse import (
-    EXPLICIT_BE,
-    IMPLICIT_LE,
-    PIXEL_DATA,
-    ParsedFile,
-)
 
 MODULE = "file-meta"
 

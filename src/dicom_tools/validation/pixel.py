@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import struct
 
+from dicom_tools.dicom.reader import PIXEL_DATA, Element, ParsedFile
 from dicom_tools.validation.decode import Values
 from dicom_tools.validation.findings import Findings
-from dicom_tools.validation.parse import PIXEL_DATA, Element, ParsedFile
 
 MODULE = "image-pixel"
 _FLOAT_PIXELS = {0x7FE00008: ("FloatPixelData", 4), 0x7FE00009: ("DoubleFloatPixelData", 8)}

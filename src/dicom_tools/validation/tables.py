@@ -25,8 +25,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+from dicom_tools.dicom.dictionary import tag_for
 from dicom_tools.errors import MissingDependencyError
-from dicom_tools.validation.dictionary import tag_for
 
 _FORMAT = 1  # bump when the cached layout changes
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime
 import re
 
+from dicom_tools.dicom.dictionary import entry, keyword, vm_range
+from dicom_tools.dicom.reader import Element, Item, ParsedFile
 from dicom_tools.validation.decode import NUMBER_FORMATS, TEXT_VRS, Values
-from dicom_tools.validation.dictionary import entry, keyword, vm_range
 from dicom_tools.validation.enumerated import ENUMERATED
 from dicom_tools.validation.findings import Findings
-from dicom_tools.validation.parse import Element, Item, ParsedFile
 
 _MAX_LENGTH = {"AE": 16, "AS": 4, "CS": 16, "DS": 16, "IS": 12, "LO": 64, "SH": 16}
 _MAX_LENGTH |= {"ST": 1024, "LT": 10240, "TM": 14, "DA": 8, "DT": 26, "UI": 64, "PN": 64}

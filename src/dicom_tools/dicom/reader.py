@@ -1,13 +1,17 @@
-"""A byte-level walk of a DICOM file that keeps what a validator needs and pydicom drops.
+"""The Part 10 reader: a byte-exact walk of a DICOM file (or of its bytes in memory).
 
-pydicom (rightly) hides how a file is encoded: duplicate tags collapse, element order is
-sorted, the VR written in the file is replaced and odd lengths are padded. The checks need all
-of that, so this module walks the bytes itself and builds a light tree: each ``Item`` (the top
-data set, a sequence item, the meta group) lists its ``Element``s in file order. Values are
-not decoded here; ``ParsedFile.value`` reads an element's bytes when a check asks for them.
+It serves dump, info and validate. pydicom (rightly) hides how a file is encoded: duplicate
+tags collapse, element order is sorted, the VR written in the file is replaced and odd lengths
+are padded. Checks and a byte-exact dump need all of that, so this module walks the bytes
+itself and builds a light tree: each ``Item`` (the top data set, a sequence item, the meta
+group) lists its ``Element``s in file order. Values are not decoded here;
+``ParsedFile.value`` reads an element's bytes when someone asks for them.
 
 Structural defects (a bad item tag, a length past its container) are recorded as problems with
 the path of the element they were found in, and parsing goes on after the broken container.
+
+Files are read whole, or memory-mapped from ``_MMAP_FROM`` bytes on: a value is only touched
+when someone asks for it, so a large file costs its element tree, not its size.
 """
 
 from __future__ import annotations
@@ -18,25 +22,16 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dicom_tools.validation.dictionary import entry, keyword
+from dicom_tools.dicom.dictionary import entry, keyword
+from dicom_tools.dicom.syntaxes import DEFLATED, EXPLICIT_BE, IMPLICIT_LE
+from dicom_tools.dicom.tags import ITEM, ITEM_END, PIXEL_DATA, format_tag
+from dicom_tools.dicom.tags import SEQUENCE_END as SEQ_END
+from dicom_tools.dicom.tags import UNDEFINED_LENGTH as UNDEFINED
+from dicom_tools.dicom.vr import LONG_LENGTH_BYTES as _LONG_VRS
+from dicom_tools.dicom.vr import VR_BYTES as _VR_BYTES
 
-UNDEFINED = 0xFFFFFFFF
-ITEM = 0xFFFEE000
-ITEM_END = 0xFFFEE00D
-SEQ_END = 0xFFFEE0DD
-PIXEL_DATA = 0x7FE00010
-
-IMPLICIT_LE = "1.2.840.10008.1.2"
-EXPLICIT_LE = "1.2.840.10008.1.2.1"
-DEFLATED = "1.2.840.10008.1.2.1.99"
-EXPLICIT_BE = "1.2.840.10008.1.2.2"
-
-VRS = frozenset(
-    "AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN "  # noqa: SIM905
-    "UR US UT UV".split()
-)
-_LONG_VRS = frozenset(b"OB OD OF OL OV OW SQ UC UN UR UT SV UV".split())
-_VR_BYTES = frozenset(v.encode() for v in VRS)
+# What the reader walks: a file's bytes, a memory map of it, or bytes received in memory.
+Buffer = bytes | bytearray | mmap.mmap
 _MMAP_FROM = 16 << 20  # map files this large instead of reading them into memory
 
 
@@ -100,8 +95,8 @@ class Problem:
 @dataclass
 class ParsedFile:
     path: Path
-    buffer: bytes | mmap.mmap  # the file, or for a deflated file the inflated data set
-    meta_buffer: bytes | mmap.mmap
+    buffer: Buffer  # the file, or for a deflated file the inflated data set
+    meta_buffer: Buffer
     preamble: bool  # 128-byte preamble followed by "DICM"
     prefix: bool  # "DICM" seen (with or without preamble)
     meta: Item
@@ -136,7 +131,7 @@ class _Broken(Exception):
 class _Walker:
     """Walks elements of one encoding; nested UN values switch to implicit little endian."""
 
-    def __init__(self, buf: bytes | mmap.mmap, problems: list[Problem]) -> None:
+    def __init__(self, buf: Buffer, problems: list[Problem]) -> None:
         self.buf = buf
         self.size = len(buf)
         self.problems = problems
@@ -145,7 +140,7 @@ class _Walker:
     def path(self, tag: int | None = None) -> str:
         parts = list(self.stack)
         if tag is not None:
-            parts.append(keyword(tag) or _tag_text(tag))
+            parts.append(keyword(tag) or format_tag(tag))
         return ".".join(parts)
 
     def problem(self, code: str, message: str, tag: int | None) -> None:
@@ -168,7 +163,7 @@ class _Walker:
                 (length,) = struct.unpack_from(l_, buf, pos + 4)
                 if tag == ITEM_END and in_item:
                     return pos + 8
-                raise _Broken(f"unexpected delimiter {_tag_text(tag)} at byte {pos}")
+                raise _Broken(f"unexpected delimiter {format_tag(tag)} at byte {pos}")
             if explicit:
                 vr_bytes = bytes(buf[pos + 4 : pos + 6])
                 if vr_bytes in _LONG_VRS:
@@ -179,7 +174,7 @@ class _Walker:
                     start = pos + 8
                 else:
                     raise _Broken(
-                        f"element {_tag_text(tag)} at byte {pos} has an invalid VR {vr_bytes!r}",
+                        f"element {format_tag(tag)} at byte {pos} has an invalid VR {vr_bytes!r}",
                         "bad-vr",
                     )
                 vr = vr_bytes.decode()
@@ -197,7 +192,7 @@ class _Walker:
                 continue
             if start + length > end:
                 raise _Broken(
-                    f"element {_tag_text(tag)} at byte {pos} claims {length} bytes, "
+                    f"element {format_tag(tag)} at byte {pos} claims {length} bytes, "
                     f"{max(end - start, 0)} remain in its container",
                     "length-overrun",
                 )
@@ -248,7 +243,7 @@ class _Walker:
         el.items = []
         l_ = "<L" if little else ">L"
         hh = "<HH" if little else ">HH"
-        name = keyword(el.tag) or _tag_text(el.tag)
+        name = keyword(el.tag) or format_tag(el.tag)
         complete = 0  # items read to their end; a broken one is dropped, not checked
         try:
             while pos < end or undefined:
@@ -263,7 +258,7 @@ class _Walker:
                     return pos + 8
                 if tag != ITEM:
                     raise _Broken(
-                        f"item {len(el.items) + 1} at byte {pos} has tag {_tag_text(tag)} "
+                        f"item {len(el.items) + 1} at byte {pos} has tag {format_tag(tag)} "
                         "instead of (FFFE,E000)",
                         "bad-item",
                     )
@@ -308,18 +303,14 @@ class _Walker:
             if tag != ITEM or length == UNDEFINED or pos + 8 + length > end:
                 raise _Broken(
                     f"pixel data fragment {len(el.fragments)} at byte {pos} is not an item "
-                    f"of defined length inside the file (tag {_tag_text(tag)})",
+                    f"of defined length inside the file (tag {format_tag(tag)})",
                     "bad-fragment",
                 )
             el.fragments.append((pos + 8, length))
             pos += 8 + length
 
 
-def _tag_text(tag: int) -> str:
-    return f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
-
-
-def _detect(buf: bytes | mmap.mmap, pos: int, explicit: bool, little: bool) -> tuple[bool, bool]:
+def _detect(buf: Buffer, pos: int, explicit: bool, little: bool) -> tuple[bool, bool]:
     """How the data set at ``pos`` is really encoded, starting from what is expected."""
     head = bytes(buf[pos : pos + 8])
     if len(head) < 8:
@@ -334,14 +325,26 @@ def _detect(buf: bytes | mmap.mmap, pos: int, explicit: bool, little: bool) -> t
     return explicit, little
 
 
-def parse_file(path: Path) -> ParsedFile:
-    """Walk ``path``; raises ``ValueError`` only when nothing resembling DICOM is there."""
+def parse_file(path: str | Path) -> ParsedFile:
+    """Walk the file at ``path``; raises ``ValueError`` only when nothing resembling DICOM is
+    there (``OSError`` if it cannot be read). Call ``close()`` when done with a large file."""
+    path = Path(path)
     size = path.stat().st_size
     with open(path, "rb") as f:
         if size >= _MMAP_FROM:
-            buf: bytes | mmap.mmap = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            buf: Buffer = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         else:
             buf = f.read()
+    return _parse(buf, path)
+
+
+def parse_bytes(data: Buffer, name: str = "<memory>") -> ParsedFile:
+    """Walk a Part 10 instance held in memory (``bytes``, ``bytearray``, ``mmap``); the same
+    tree as ``parse_file`` gives for a file of these bytes. ``name`` names it in messages."""
+    return _parse(data, Path(name))
+
+
+def _parse(buf: Buffer, path: Path) -> ParsedFile:
     problems: list[Problem] = []
     preamble = bytes(buf[128:132]) == b"DICM"
     prefix = preamble or bytes(buf[:4]) == b"DICM"
@@ -411,7 +414,7 @@ def parse_file(path: Path) -> ParsedFile:
     )
 
 
-def _meta_end(buf: bytes | mmap.mmap, pos: int) -> int:
+def _meta_end(buf: Buffer, pos: int) -> int:
     """Where group 0002 ends: the first element of another group (lengths read as explicit)."""
     size = len(buf)
     while pos + 8 <= size:

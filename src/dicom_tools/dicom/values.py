@@ -1,0 +1,130 @@
+"""Element values decoded from their bytes, per VR, without pydicom.
+
+The rules are pydicom's (which info and dump followed until now, and whose values users see):
+text in the default repertoire is decoded as ISO 8859-1, padding is removed per VR (AE: both
+ends of each value; UI, DS and the other strings: the end of the whole value; LO, SH, UC: the
+end of each value; LT, ST, UT: the end, and a backslash is text), DS becomes ``float``, IS
+``int``, binary numbers are unpacked in the data set's byte order; one value is a scalar, more
+are a list, none is ``None``.
+
+What these rules cannot decode the same way pydicom would (text in another character set,
+ISO 2022 escapes, a number of the wrong length, a DS or IS that is not a plain number, a PN
+with component groups, an ambiguous VR) raises ``Undecodable``: the caller decides (today: it
+asks pydicom, lazily).
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from typing import Any
+
+from dicom_tools.dicom.dictionary import entry, private_entry
+from dicom_tools.dicom.vr import NUMBER_FORMATS, NUMBER_SIZES
+
+# Character sets whose text decodes as ISO 8859-1, as pydicom's default does.
+DEFAULT_CHARSETS = frozenset(("", "ISO_IR 6", "ISO_IR 100"))
+_DS = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*\Z")
+_IS = re.compile(r"\s*[+-]?\d+\s*\Z")
+# What a text VR strips (pydicom's convert_* functions).
+_STRIP_WHOLE = frozenset(("AS", "CS", "DA", "DT", "TM", "UI"))
+_STRIP_EACH = frozenset(("LO", "SH", "UC"))
+_SINGLE = frozenset(("LT", "ST", "UT"))
+_CHARSET_VRS = frozenset(("LO", "LT", "PN", "SH", "ST", "UC", "UT"))
+_BINARY = frozenset(("OB", "OD", "OF", "OL", "OV", "OW", "UN", "OB or OW", "US or OW"))
+
+
+class Undecodable(Exception):
+    """A value these rules do not decode the way pydicom does."""
+
+
+def _one_or_list(values: list[Any]) -> Any:
+    return values[0] if len(values) == 1 else values
+
+
+def decode(vr: str, raw: bytes, little: bool = True, charset: str = "") -> Any:
+    """The value of an element of ``vr`` stored as ``raw``: ``None`` when empty, a scalar for
+    one value, a list for more. Binary values are left to the caller (returns ``raw``).
+
+    ``charset`` is the Specific Character Set in force (its value, stripped).
+    """
+    if vr in _BINARY:
+        return raw
+    if not raw:
+        return None
+    fmt = NUMBER_FORMATS.get(vr)
+    if fmt is not None:
+        n, rest = divmod(len(raw), NUMBER_SIZES[vr])
+        if rest:
+            raise Undecodable(f"{len(raw)} bytes is no whole number of {vr} values")
+        return _one_or_list(list(struct.unpack(f"{'<' if little else '>'}{n}{fmt}", raw)))
+    if vr == "AT":
+        n, rest = divmod(len(raw), 4)
+        if rest:
+            raise Undecodable(f"{len(raw)} bytes is no whole number of tags")
+        words = struct.unpack(f"{'<' if little else '>'}{2 * n}H", raw)
+        return _one_or_list([g << 16 | e for g, e in zip(words[::2], words[1::2], strict=True)])
+    if b"\x1b" in raw or (
+        vr in _CHARSET_VRS and not raw.isascii() and charset not in DEFAULT_CHARSETS
+    ):
+        raise Undecodable("text in another character set")
+    text = raw.decode("latin-1")
+    if vr == "AE":
+        values = [v.strip() for v in text.split("\\")]
+    elif vr in _STRIP_WHOLE:
+        values = text.rstrip(" \0").split("\\")
+    elif vr in _STRIP_EACH:
+        values = [v.rstrip("\0 ") for v in text.split("\\")]
+    elif vr in _SINGLE:
+        values = [text.rstrip("\0 ")]
+    elif vr == "UR":
+        values = [text.rstrip()]
+    elif vr == "PN":
+        text = raw.rstrip(b"\0 ").decode("latin-1")
+        if "=" in text:
+            raise Undecodable("person name with component groups")
+        values = text.split("\\")
+    elif vr == "DS":
+        values = text.strip().rstrip(" \0").split("\\")
+        if not all(_DS.match(v) for v in values):
+            if values == [""]:
+                return None
+            raise Undecodable("DS value that is not a plain number")
+        return _one_or_list([float(v) for v in values])
+    elif vr == "IS":
+        values = text.rstrip(" \0").split("\\")
+        if not all(_IS.match(v) for v in values):
+            if values == [""]:
+                return None
+            raise Undecodable("IS value that is not a plain integer")
+        return _one_or_list([int(v) for v in values])
+    else:
+        raise Undecodable(f"VR {vr}")
+    if values == [""]:
+        return None
+    return _one_or_list(values)
+
+
+def element_vr(tag: int, written: str | None, length: int, creator: str | None = None) -> str:
+    """The VR of an element as pydicom resolves it: ``written`` is the VR in the file (None
+    for implicit VR); UN is replaced by the dictionary's VR where one is known; a private
+    element takes its VR from the private dictionary of ``creator``. May be ambiguous
+    (``US or SS``): resolving that needs the data set (Pixel Representation...)."""
+    private = tag >> 16 & 1
+    if written is not None and written != "UN":
+        return written
+    if private:
+        element = tag & 0xFFFF
+        if 0x10 <= element <= 0xFF:
+            return "LO"
+        if element & 0xFF00 and creator:
+            e = private_entry(tag, creator)
+            if e is not None:
+                return e.vr
+        return "UN"
+    if written == "UN" and length >= 0xFFFF:
+        return "UN"
+    e = entry(tag)
+    if e is None:
+        return "UN"
+    return e.vr
