@@ -13,9 +13,9 @@ from pydicom.pixels import apply_modality_lut
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
+from dicom_tools.dicom.pixels import open_pixels
 from dicom_tools.errors import InputError
 from dicom_tools.imaging import backend
-from dicom_tools.imaging.decode import open_pixels
 from dicom_tools.imaging.modality import (
     apply_modality,
     modality_params,

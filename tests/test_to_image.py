@@ -74,10 +74,15 @@ NOT_DCMTK = {
 # Files we refuse with a one-line error, and why.
 UNRENDERABLE = {
     "JPEG-lossy.dcm": "libjpeg rejects its scan header (dcmtk's IJG decodes it)",
-    "SC_rgb_jpeg.dcm": "broken Basic Offset Table (dcmtk cannot read it either)",
     "JPEG2000-embedded-sequence-delimiter.dcm": "unreadable J2K header (dcmtk fails too)",
     "badVR.dcm": "Number of Frames is '1A'",
 }
+
+
+# Files whose header lies about their encoding: dcmtk (and pydicom's path-based pixel_array, which
+# trusts the header) fail; the one pixel source decodes from where the reader found the value, as
+# pydicom's in-memory decoding of the data set does, which is the reference for these.
+MISLABELLED = {"SC_rgb_jpeg.dcm": "Transfer Syntax says explicit VR; the data set is implicit VR"}
 
 
 def _has_pixels(path: Path) -> bool:
@@ -213,6 +218,14 @@ def save(ds: Dataset, tmp: Path, name: str) -> Path:
 
 @pytest.mark.parametrize("path", IMAGES, ids=lambda p: p.name)
 def test_corpus_matches_reference(path: Path, tmp_path: Path) -> None:
+    if path.name in MISLABELLED:
+        got, _ = ours(path, tmp_path, frame=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            stored = dcmread(path).pixel_array  # 8-bit RGB: rendered as stored
+        assert stored.dtype == np.uint8 and got.shape == stored.shape
+        _check_lossy_decoders(path, got, stored)
+        return
     if path.name in UNRENDERABLE:
         with pytest.raises(DicomToolsError) as err:
             to_image(path, tmp_path / "x.png", frame=0)
@@ -256,6 +269,11 @@ def _numpy_reference(path: Path, ds: Dataset, index: int) -> np.ndarray:
     return reference_gray(full, stored)
 
 
+def _check_lossy_decoders(path: Path, got: np.ndarray, expected: np.ndarray) -> None:
+    diff = np.abs(got.astype(int) - expected.astype(int))
+    assert diff.max() <= 8 and np.mean(diff > 1) < 0.05, f"{path.name}: {diff.max()}"
+
+
 def _check_lossy(path: Path, got: np.ndarray, expected: np.ndarray, tmp: Path, index: int) -> None:
     """Lossy JPEG: the decoders differ a little; the rendering of IJG's pixels is exact."""
     diff = np.abs(got.astype(int) - expected.astype(int))
@@ -272,7 +290,7 @@ def test_corpus_covers_every_kind() -> None:
     seen = set()
     for p in IMAGES:
         ds = dcmread(p, stop_before_pixels=True, force=True)
-        if p.name in UNRENDERABLE:
+        if p.name in UNRENDERABLE or p.name in MISLABELLED:
             continue
         seen.add(str(ds.PhotometricInterpretation))
         seen.add(str(ds.file_meta.get("TransferSyntaxUID", "")))

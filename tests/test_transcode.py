@@ -18,8 +18,8 @@ import pytest
 from conftest import corpus_file, require_tool, run_cli
 from pydicom.encaps import generate_fragments, parse_basic_offsets
 
+from dicom_tools.dicom import codecs, syntaxes
 from dicom_tools.errors import InputError, MissingDependencyError, UsageError
-from dicom_tools.imaging import syntaxes
 from dicom_tools.ops import transcode as transcode_mod
 from dicom_tools.ops.transcode import transcode
 
@@ -139,7 +139,7 @@ PAIRS = [(n, t) for n in INPUTS for t in TARGETS]
 def test_lossless_round_trip_is_exact(outputs, name, target):
     out = _output(outputs, name, target)
     src = _path(name)
-    assert str(_meta(out).file_meta.TransferSyntaxUID) == syntaxes.resolve(target).uid
+    assert str(_meta(out).file_meta.TransferSyntaxUID) == syntaxes.lookup(target).uid
     if name == "rtdose.dcm" and target == "explicit-vr-big-endian":
         # 32-bit OW in big endian: pydicom swaps whole 32-bit values, the standard (and dcmtk,
         # GDCM) 16-bit words; test_reference_decoders checks this file against both tools.
@@ -422,8 +422,8 @@ def test_list_matches_pydicom_plugins():
 
     result = transcode(None, None, list=True)
     rows = {r["name"]: r for r in result.data["syntaxes"]}
-    assert set(rows) == {s.name for s in syntaxes.SYNTAXES}
-    for s in syntaxes.SYNTAXES:
+    assert set(rows) == {s.name for s in syntaxes.NAMED}
+    for s in syntaxes.NAMED:
         row = rows[s.name]
         assert row["uid"] == s.uid
         assert row["name"] in result.text
@@ -434,13 +434,11 @@ def test_list_matches_pydicom_plugins():
             pydicom_ok = get_encoder(s.uid).is_available
         except NotImplementedError:
             pydicom_ok = False
-        from dicom_tools.imaging.encoders import extra_encoder
-
-        extra = extra_encoder(s.uid)
+        extra = codecs.OWN_ENCODERS.get(s.uid)
         assert row["encode"] == (pydicom_ok or (extra is not None and extra.is_available()))
     proc = run_cli("transcode", "--list")
     assert proc.returncode == 0, proc.stderr
-    for s in syntaxes.SYNTAXES:
+    for s in syntaxes.NAMED:
         line = next(ln for ln in proc.stdout.splitlines() if ln.startswith(s.name + " "))
         encode = line.split()[2]
         assert encode == ("yes" if rows[s.name]["encode"] else "no")
@@ -449,7 +447,7 @@ def test_list_matches_pydicom_plugins():
 def test_unknown_syntax_lists_valid_names(tmp_path):
     with pytest.raises(UsageError) as err:
         transcode(_path("CT_small.dcm"), tmp_path / "x.dcm", transfer_syntax="jpeg9000")
-    for s in syntaxes.SYNTAXES:
+    for s in syntaxes.NAMED:
         assert s.name in str(err.value)
     proc = run_cli("transcode", _path("CT_small.dcm"), "-o", tmp_path / "x.dcm", "--syntax", "nope")
     assert proc.returncode == 2
@@ -483,14 +481,14 @@ def test_input_is_required():
 
 
 def test_missing_encoder_names_what_to_install(tmp_path, monkeypatch):
-    monkeypatch.setattr(syntaxes, "encode_plugins", lambda uid: (False, []))
+    monkeypatch.setattr(codecs.Encoder, "is_available", property(lambda self: False))
     with pytest.raises(MissingDependencyError, match="pyjpegls"):
         transcode(_path("CT_small.dcm"), tmp_path / "x.dcm", transfer_syntax="jpeg-ls-lossless")
     assert not list(tmp_path.iterdir())
 
 
 def test_syntax_without_encoder(tmp_path):
-    ok, _ = syntaxes.encode_plugins("1.2.840.10008.1.2.4.201")
+    ok, _ = codecs.encode_plugins("1.2.840.10008.1.2.4.201")
     if ok:
         pytest.skip("this installation has an HTJ2K encoder")
     with pytest.raises(MissingDependencyError, match="HTJ2K"):

@@ -171,14 +171,9 @@ class Anonymizer:
 
 def transfer_syntax(ds: Dataset) -> str:
     """The data set's transfer syntax: from its meta, else as pydicom read it."""
-    meta = getattr(ds, "file_meta", None)
-    ts = meta.get("TransferSyntaxUID") if meta is not None else None
-    if ts:
-        return str(ts)
-    implicit, little = getattr(ds, "original_encoding", (None, None))
-    if implicit:
-        return "1.2.840.10008.1.2"
-    return "1.2.840.10008.1.2.1" if little is not False else "1.2.840.10008.1.2.2"
+    from dicom_tools.dicom.pixels import dataset_syntax
+
+    return dataset_syntax(ds)
 
 
 def burned_in_warning(ds: Dataset, blanked: bool = False) -> str | None:
@@ -538,26 +533,15 @@ class _Run:
 
     def _file_meta(self, ts: str, old: Any) -> None:
         """New File Meta Information naming this tool; an all-zero preamble (E.1.1 item 7)."""
-        from pydicom.dataset import FileMetaDataset
-
-        from dicom_tools.dicomjson import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
+        from dicom_tools.dicom.writer import file_meta
 
         ds = self.ds
         old = old if old is not None else {}
-        meta = FileMetaDataset()
-        meta.FileMetaInformationVersion = b"\x00\x01"
         sop_class = ds.get("SOPClassUID") or old.get("MediaStorageSOPClassUID")
-        if sop_class:
-            meta.MediaStorageSOPClassUID = sop_class
         instance = ds.get("SOPInstanceUID")
         if not instance and old.get("MediaStorageSOPInstanceUID"):
             action = self.profile.rule(0x00020003) or ("U", "U")
             original = str(old.get("MediaStorageSOPInstanceUID"))
             instance = original if action[0] == "K" else self._uid(original)
-        if instance:
-            meta.MediaStorageSOPInstanceUID = instance
-        meta.TransferSyntaxUID = ts
-        meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
-        meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
-        ds.file_meta = meta
+        ds.file_meta = file_meta(ts, sop_class=sop_class, sop_instance=instance)
         ds.preamble = b"\0" * 128

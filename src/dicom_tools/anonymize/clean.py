@@ -15,9 +15,11 @@ from collections.abc import Callable, Iterable
 
 from pydicom.multival import MultiValue
 
+from dicom_tools.dicom.vr import CHARSET_TEXT
+
 REDACTED = "***"
 TERM_VRS = frozenset({"PN", "LO", "SH", "AE", "DA", "DT", "AS"})
-TEXT_VRS = frozenset({"LO", "LT", "PN", "SH", "ST", "UC", "UT"})
+TEXT_VRS = CHARSET_TEXT  # free text in the Specific Character Set
 
 # Dates as people type them: 20240131, 2024-01-31, 31/01/2024, 1.31.24 ...
 _DATES = (

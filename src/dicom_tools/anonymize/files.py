@@ -8,14 +8,13 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dicom_tools.dicom import syntaxes as S
 from dicom_tools.errors import InputError
 from dicom_tools.io import describe_exception
 
 if TYPE_CHECKING:
     from pydicom import Dataset
 
-IMPLICIT_LE, BIG_ENDIAN = "1.2.840.10008.1.2", "1.2.840.10008.1.2.2"
-DEFLATED = "1.2.840.10008.1.2.1.99"
 MAP_HEADER = ("kind", "original", "replacement")
 
 
@@ -53,39 +52,19 @@ def write_dataset(ds: Dataset, path: Path) -> None:
     """Write ``ds`` as a Part 10 file in the transfer syntax its file meta names.
 
     The File Meta Information is written as the anonymizer built it (it names this tool; the
-    group length is computed here) with an all-zero preamble. Calling pydicom's element
-    writers directly skips dcmwrite's copy and re-validation of a meta we just made: a
-    sizeable part of the time per file.
+    writer computes the group length) with an all-zero preamble.
     """
-    from pydicom import dcmwrite
-    from pydicom.filebase import DicomFile
-    from pydicom.filewriter import write_dataset as write_elements
-    from pydicom.filewriter import write_file_meta_info
-    from pydicom.uid import UID
+    from dicom_tools.dicom.writer import write_part10
 
-    meta = ds.file_meta
-    ts = str(meta.TransferSyntaxUID)
-    implicit, little = ts == IMPLICIT_LE, ts != BIG_ENDIAN
-    if _raw_encodings(ds) - {(implicit, little)}:
+    syntax = S.by_uid(str(ds.file_meta.TransferSyntaxUID))
+    encoding = (not syntax.explicit_vr, syntax.little_endian) if syntax else (False, True)
+    if _raw_encodings(ds) - {encoding}:
         for _elem in ds.iterall():
             pass  # values still raw are in the encoding read: convert them to re-encode
-    if "PixelData" in ds:  # PS3.5 A.4: encapsulated pixel data has undefined length
-        ds["PixelData"].is_undefined_length = UID(ts).is_compressed
-    meta.FileMetaInformationGroupLength = 0  # computed on write
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if ts == DEFLATED:  # dcmwrite knows how to deflate
-                dcmwrite(path, ds, implicit_vr=False, little_endian=True)
-                return
-            fp = DicomFile(path, "wb")
-            try:
-                fp.write((getattr(ds, "preamble", None) or b"\0" * 128) + b"DICM")
-                write_file_meta_info(fp, meta, enforce_standard=False)
-                fp.is_implicit_VR, fp.is_little_endian = implicit, little
-                write_elements(fp, ds)
-            finally:
-                fp.close()
+            write_part10(ds, path, enforce_standard=False)
     except OSError as exc:
         raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     except Exception as exc:  # a value pydicom cannot encode

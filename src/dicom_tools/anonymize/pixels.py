@@ -2,10 +2,11 @@
 
 Natively encoded pixel data is blanked in place in its stored bytes: nothing else changes.
 Compressed pixel data is decoded, blanked and re-encoded with the input's transfer syntax when
-that syntax is lossless and pydicom has an encoder for it (RLE, JPEG-LS lossless, JPEG 2000
-lossless). Otherwise (JPEG baseline/extended/lossless, lossy JPEG-LS and JPEG 2000, HTJ2K) the
-blanked frames are written uncompressed in Explicit VR Little Endian: re-encoding lossy data would
-lose more of it, and pydicom has no encoder for the others.
+that syntax is lossless and one of pydicom's encoders is installed for it (RLE, JPEG-LS lossless,
+JPEG 2000 lossless; the codec registry says which). Otherwise (JPEG baseline/extended/lossless,
+lossy JPEG-LS and JPEG 2000, HTJ2K) the blanked frames are written uncompressed in Explicit VR
+Little Endian: re-encoding lossy data would lose more of it, and pydicom has no encoder for the
+others.
 """
 
 from __future__ import annotations
@@ -14,21 +15,14 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dicom_tools.errors import InputError, MissingDependencyError, UsageError
+from dicom_tools.dicom import codecs
+from dicom_tools.dicom import syntaxes as S
+from dicom_tools.errors import InputError, UsageError
 from dicom_tools.io import describe_exception
 
 if TYPE_CHECKING:
     import numpy as np
     from pydicom import Dataset
-
-REENCODE = frozenset(
-    {
-        "1.2.840.10008.1.2.5",  # RLE Lossless
-        "1.2.840.10008.1.2.4.80",  # JPEG-LS Lossless
-        "1.2.840.10008.1.2.4.90",  # JPEG 2000 Lossless
-    }
-)
-BIG_ENDIAN = "1.2.840.10008.1.2.2"
 
 
 @dataclass(frozen=True)
@@ -57,8 +51,6 @@ def parse_rects(values: list[str] | None) -> list[Rect]:
 
 def blank_regions(ds: Dataset, rects: list[Rect]) -> dict[str, Any]:
     """Blank ``rects`` in every frame of ``ds`` (its file meta names the transfer syntax)."""
-    from pydicom.uid import UID
-
     if "PixelData" not in ds:
         other = "FloatPixelData" in ds or "DoubleFloatPixelData" in ds
         raise UsageError(
@@ -72,29 +64,34 @@ def blank_regions(ds: Dataset, rects: list[Rect]) -> dict[str, Any]:
             raise UsageError(
                 f"--blank-rect {r.x},{r.y},{r.w},{r.h}: outside the {cols} x {rows} image"
             )
-    ts = UID(str(ds.file_meta.TransferSyntaxUID))
+    ts = str(ds.file_meta.TransferSyntaxUID)
+    syntax = S.by_uid(ts)
+    compressed = not S.is_native(ts)
+    big_endian = ts == S.EXPLICIT_BE
     photometric = str(ds.get("PhotometricInterpretation", "")).strip()
     bits = _int(ds, "BitsAllocated")
-    if not ts.is_compressed and bits in (1, 8, 16, 32, 64) and photometric != "YBR_FULL_422":
-        _blank_native(ds, rects, ts == BIG_ENDIAN, frames)
-        return {"frames": frames, "transfer_syntax": str(ts), "reencoded": False}
-    arr, pi = _decode(ds, ts)
+    if not compressed and bits in (1, 8, 16, 32, 64) and photometric != "YBR_FULL_422":
+        _blank_native(ds, rects, big_endian, frames)
+        return {"frames": frames, "transfer_syntax": ts, "reencoded": False}
+    arr, pi = _decode(ds, ts, compressed)
     samples = _int(ds, "SamplesPerPixel", 1)
     if pi == "YBR_FULL_422":  # decoded at full resolution: store it so
         pi = "YBR_FULL"
     _zero(arr, rects, _fill(pi, bits, samples), sample_axis=samples > 1)
-    if ts.is_compressed and str(ts) in REENCODE:
+    # Lossy data is not re-encoded (it would lose more); ds.compress uses pydicom's encoders.
+    lossless = syntax is not None and not syntax.lossy
+    if compressed and lossless and codecs.encoder(ts).uses_pydicom:
         try:
             ds.PhotometricInterpretation = pi
             ds.compress(ts, arr, generate_instance_uid=False)
-            return {"frames": frames, "transfer_syntax": str(ts), "reencoded": True}
+            return {"frames": frames, "transfer_syntax": ts, "reencoded": True}
         except Exception:  # an encoder that refuses this image: fall back to uncompressed
             pass
-    _store_native(ds, arr, pi, big_endian=ts == BIG_ENDIAN)
+    _store_native(ds, arr, pi, big_endian=big_endian)
     return {
         "frames": frames,
         "transfer_syntax": str(ds.file_meta.TransferSyntaxUID),
-        "reencoded": ts.is_compressed,
+        "reencoded": compressed,
     }
 
 
@@ -114,21 +111,14 @@ def _fill(photometric: str, bits: int, samples: int) -> tuple[int, ...]:
     return (0,) * samples
 
 
-def _decode(ds: Dataset, ts: Any) -> tuple[np.ndarray, str]:
-    from pydicom.pixels.decoders.base import get_decoder
-
-    try:
-        decoder = get_decoder(ts)
-    except NotImplementedError:
-        raise MissingDependencyError(f"--blank-rect: no decoder for {ts.name}") from None
-    if not decoder.is_available:
-        missing = ", ".join(decoder.missing_dependencies)
-        raise MissingDependencyError(f"--blank-rect: cannot decode {ts.name}; install {missing}")
+def _decode(ds: Dataset, ts: str, compressed: bool) -> tuple[np.ndarray, str]:
+    decoder = codecs.decoder(ts).require("--blank-rect")
+    name = S.by_uid(ts).title if S.by_uid(ts) else ts
     try:
         # Native data stays in its colour space; compressed colour data comes back as RGB.
-        arr, meta = decoder.as_array(ds, raw=not ts.is_compressed)
+        arr, meta = decoder.as_array(ds, raw=not compressed)
     except Exception as exc:
-        raise InputError(f"cannot decode {ts.name} pixel data: {describe_exception(exc)}") from exc
+        raise InputError(f"cannot decode {name} pixel data: {describe_exception(exc)}") from exc
     if not arr.flags.writeable:
         arr = arr.copy()
     return arr, str(meta.get("photometric_interpretation", ds.PhotometricInterpretation))
@@ -182,7 +172,6 @@ def _blank_native(ds: Dataset, rects: list[Rect], big_endian: bool, frames: int)
 def _store_native(ds: Dataset, arr: np.ndarray, photometric: str, big_endian: bool) -> None:
     """Store decoded frames uncompressed (Explicit VR Little Endian unless big endian)."""
     from pydicom.pixels.utils import pack_bits
-    from pydicom.uid import ExplicitVRLittleEndian
 
     bits = _int(ds, "BitsAllocated")
     if bits == 1:
@@ -199,4 +188,4 @@ def _store_native(ds: Dataset, arr: np.ndarray, photometric: str, big_endian: bo
     if _int(ds, "SamplesPerPixel", 1) > 1:
         ds.PlanarConfiguration = 0
     if not big_endian:
-        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds.file_meta.TransferSyntaxUID = S.EXPLICIT_LE

@@ -6,6 +6,8 @@ Modules, each small and free of heavy imports unless it says so:
                  deflate, encapsulation, lossiness); lookups by name, alias or UID
 - ``codecs``     which pixel decoders and encoders are installed for each syntax (imports pydicom
                  and the pylibjpeg/pyjpegls plugins lazily, only when asked)
+- ``encoders``   the encoders dicom-tools adds where pydicom has none (JPEG Lossless SV1 in
+                 numpy, JPEG Baseline through Pillow); the registry imports it only to encode
 - ``vr``         the value representations: text, binary, numeric formats, padding, lengths
 - ``tags``       tag parsing (keyword, ``(gggg,eeee)``, ``gggg,eeee``, hex) and formatting
 - ``dictionary`` the data dictionary (PS3.6), UID names and the private dictionary, from the

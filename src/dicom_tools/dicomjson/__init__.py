@@ -81,16 +81,3 @@ Modules
 """
 
 from __future__ import annotations
-
-from typing import Any
-
-# Kept importable from the package for the modules that write file meta information.
-_LAZY = {"IMPLEMENTATION_CLASS_UID", "IMPLEMENTATION_VERSION_NAME"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from dicom_tools.dicomjson import part10
-
-        return getattr(part10, name)
-    raise AttributeError(name)

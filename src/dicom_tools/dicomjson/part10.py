@@ -17,7 +17,6 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from dicom_tools import __version__
 from dicom_tools.dicom import syntaxes
 from dicom_tools.dicom.dictionary import vr_of
 from dicom_tools.dicom.tags import ITEM, ITEM_END, PIXEL_DATA, SEQUENCE_END, UNDEFINED_LENGTH
@@ -31,13 +30,10 @@ from dicom_tools.dicom.vr import (
     WORD_SIZES,
     padding,
 )
+from dicom_tools.dicom.writer import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
 from dicom_tools.dicomjson.model import Element, JsonNumber, Model, ModelError, short, where
 from dicom_tools.dicomjson.values import PN_GROUPS, charset_encodings, swap_bytes
 from dicom_tools.errors import InputError
-
-# Written into generated file meta information (a UUID-derived UID, PS3.5 B.2).
-IMPLEMENTATION_CLASS_UID = "2.25.38385214002927055243139204167892016491"
-IMPLEMENTATION_VERSION_NAME = f"DICOMTOOLS_{__version__}"[:16]
 
 
 @dataclass

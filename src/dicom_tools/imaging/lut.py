@@ -10,6 +10,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from dicom_tools.dicom.pixels import little_endian as _little_endian
 from dicom_tools.errors import InputError
 
 if TYPE_CHECKING:
@@ -213,15 +214,6 @@ def file_voi(ds: Dataset, index: int, path: str = "") -> Window | VoiTable | Non
     if seq:
         return _table_from(seq[0], path, little)
     return None
-
-
-def _little_endian(ds: Dataset) -> bool:
-    """Whether OW values of ``ds`` were read as little endian (explicit big endian is rare)."""
-    meta = getattr(ds, "file_meta", None)
-    ts = meta.get("TransferSyntaxUID") if meta is not None else None
-    if ts:
-        return str(ts) != "1.2.840.10008.1.2.2"
-    return getattr(ds, "original_encoding", (None, True))[1] is not False
 
 
 # -- colour -------------------------------------------------------------------------------------

@@ -48,12 +48,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dicom_tools.dicom.pixels import little_endian as _little_endian
 from dicom_tools.errors import InputError
 
 if TYPE_CHECKING:
     from pydicom import Dataset
 
-    from dicom_tools.imaging.decode import PixelSource
+    from dicom_tools.dicom.pixels import PixelSource
 
 KINDS = ("identity", "rescale", "lut")
 
@@ -275,15 +276,6 @@ def _lut(item: Any, source: str, signed: bool, little_endian: bool, name: Any) -
         rescale_type=(str(mtype).strip() or None) if mtype else None,
         source=source,
     )
-
-
-def _little_endian(ds: Dataset) -> bool:
-    meta = getattr(ds, "file_meta", None)
-    ts = meta.get("TransferSyntaxUID") if meta is not None else None
-    if ts:
-        return str(ts) != "1.2.840.10008.1.2.2"
-    enc = getattr(ds, "original_encoding", (None, True))
-    return enc[1] is not False
 
 
 def _int(value: Any, default: int) -> int:

@@ -21,7 +21,7 @@ from dicom_tools.imaging.backend import to_numpy
 from dicom_tools.imaging.modality import IDENTITY, ModalityLUT, apply_modality, modality_params
 
 if TYPE_CHECKING:
-    from dicom_tools.imaging.decode import PixelSource
+    from dicom_tools.dicom.pixels import PixelSource
 
 # Evaluate the chain per distinct value when the stored range is at most this wide (or no
 # wider than the frame has pixels): 16-bit data always qualifies.

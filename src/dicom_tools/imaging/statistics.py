@@ -35,8 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from dicom_tools.dicom.pixels import PixelSource
 from dicom_tools.imaging import backend
-from dicom_tools.imaging.decode import PixelSource
 from dicom_tools.imaging.modality import IDENTITY, ModalityLUT, apply_modality, modality_params
 
 PERCENTILES = (1, 5, 25, 75, 95, 99)

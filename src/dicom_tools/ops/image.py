@@ -30,8 +30,8 @@ def to_image(
 ) -> Result:
     """Render ``input`` to ``output`` (every frame of a multi-frame file unless ``frame``)."""
     # Heavy imports here, not at module level: the CLI imports nothing of this for other verbs.
+    from dicom_tools.dicom.pixels import open_pixels
     from dicom_tools.imaging.backend import array_module, resolve_device
-    from dicom_tools.imaging.decode import open_pixels
     from dicom_tools.imaging.render import Renderer, RenderSettings
 
     fmt = (format or "png").lower()

@@ -22,9 +22,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from dicom_tools.dicom.pixels import PixelSource, open_pixels
 from dicom_tools.errors import UsageError
 from dicom_tools.imaging import backend
-from dicom_tools.imaging.decode import PixelSource, open_pixels
 from dicom_tools.imaging.modality import modality_params
 from dicom_tools.imaging.statistics import (
     PERCENTILES,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dicom_tools.dicom.reader import PIXEL_DATA, ParsedFile
-from dicom_tools.dicom.syntaxes import EXPLICIT_BE, IMPLICIT_LE
+from dicom_tools.dicom import syntaxes as S
+from dicom_tools.dicom.reader import ParsedFile
+from dicom_tools.dicom.tags import PIXEL_DATA
 from dicom_tools.validation.decode import Values
 from dicom_tools.validation.findings import Findings
 
@@ -21,16 +22,11 @@ _ELEMENTS = (
 
 
 def is_transfer_syntax(uid: str) -> bool:
-    from pydicom.uid import UID_dictionary
-
-    info = UID_dictionary.get(uid)
-    return info is not None and info[1] == "Transfer Syntax"
+    return S.by_uid(uid) is not None
 
 
 def is_encapsulated(uid: str) -> bool:
-    from pydicom.uid import UID
-
-    return UID(uid).is_encapsulated
+    return not S.is_native(uid)
 
 
 def check_meta(pf: ParsedFile, values: Values, findings: Findings) -> None:
@@ -109,10 +105,11 @@ def _check_encoding(pf: ParsedFile, values: Values, findings: Findings, ts: str 
             return  # already reported as a missing Type 1 attribute
         findings.info("no-meta", f"data set read as {actual}", module=MODULE)
         return
-    if not is_transfer_syntax(ts):
+    syntax = S.by_uid(ts)
+    if syntax is None:
         findings.error("unknown-transfer-syntax", f"unknown Transfer Syntax UID {ts}", **where)
         return
-    expected = _describe(ts != IMPLICIT_LE, ts != EXPLICIT_BE)
+    expected = _describe(syntax.explicit_vr, syntax.little_endian)
     if expected != actual:
         findings.error(
             "transfer-syntax-mismatch",

@@ -5,27 +5,16 @@ from __future__ import annotations
 
 import struct
 
-from dicom_tools.dicom.reader import PIXEL_DATA, Element, ParsedFile
+from dicom_tools.dicom.pixels import PHOTOMETRIC_SAMPLES as _SAMPLES
+from dicom_tools.dicom.reader import Element, ParsedFile
+from dicom_tools.dicom.tags import DOUBLE_FLOAT_PIXEL_DATA, FLOAT_PIXEL_DATA, PIXEL_DATA
 from dicom_tools.validation.decode import Values
 from dicom_tools.validation.findings import Findings
 
 MODULE = "image-pixel"
-_FLOAT_PIXELS = {0x7FE00008: ("FloatPixelData", 4), 0x7FE00009: ("DoubleFloatPixelData", 8)}
-_SAMPLES = {
-    "MONOCHROME1": 1,
-    "MONOCHROME2": 1,
-    "PALETTE COLOR": 1,
-    "RGB": 3,
-    "YBR_FULL": 3,
-    "YBR_FULL_422": 3,
-    "YBR_PARTIAL_420": 3,
-    "YBR_PARTIAL_422": 3,
-    "YBR_ICT": 3,
-    "YBR_RCT": 3,
-    "XYB": 3,
-    "HSV": 3,
-    "ARGB": 4,
-    "CMYK": 4,
+_FLOAT_PIXELS = {
+    FLOAT_PIXEL_DATA: ("FloatPixelData", 4),
+    DOUBLE_FLOAT_PIXEL_DATA: ("DoubleFloatPixelData", 8),
 }
 _TAGS = {
     "SamplesPerPixel": 0x00280002,

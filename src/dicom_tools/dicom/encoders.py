@@ -1,41 +1,25 @@
-"""Encoders for transfer syntaxes that pydicom has no encoder for.
+"""Encoders dicom-tools adds for transfer syntaxes pydicom has no encoder for.
 
-* JPEG Lossless, Process 14, Selection Value 1 (1.2.840.10008.1.2.4.70): written here with numpy
-  (ITU T.81 Annex H, predictor 1, one optimal Huffman table per frame). No C library in the
-  Python ecosystem we depend on writes it; the format is simple enough to vectorise.
-* JPEG Baseline (1.2.840.10008.1.2.4.50): Pillow's libjpeg, 8-bit only.
+* JPEG Lossless, Process 14, Selection Value 1 (also valid as Process 14 with any predictor):
+  written here with numpy (ITU T.81 Annex H, predictor 1, one optimal Huffman table per frame).
+  No C library in the Python ecosystem we depend on writes it; the format is simple enough to
+  vectorise.
+* JPEG Baseline: Pillow's libjpeg, 8-bit only.
 
 Each encoder takes one frame as an array shaped (rows, columns) or (rows, columns, samples)
-and returns the codestream with the Photometric Interpretation it implies.
+and returns the codestream with the Photometric Interpretation it implies. The codec registry
+(``dicom_tools.dicom.codecs``) names these functions by ``"module:function"`` strings and
+imports this module only when one of them is used.
 """
 
 from __future__ import annotations
 
 import io
 import struct
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
-
-JPEG_LOSSLESS_SV1 = "1.2.840.10008.1.2.4.70"
-JPEG_LOSSLESS_P14 = "1.2.840.10008.1.2.4.57"  # any predictor: an SV1 stream is one of them
-JPEG_BASELINE = "1.2.840.10008.1.2.4.50"
-
-
-@dataclass(frozen=True)
-class ExtraEncoder:
-    uid: str
-    plugin: str  # shown by --list
-    is_available: Callable[[], bool]
-    # encode(frame, bits_stored=, pixel_representation=, photometric=, **options)
-    #   -> (codestream, photometric interpretation of the encoded data)
-    encode: Callable[..., tuple[bytes, str]]
-    # (photometric, samples, pixel representations, bits allocated, bits stored) accepted
-    profiles: tuple[tuple[str, int, tuple[int, ...], tuple[int, ...], range], ...]
-
 
 # ---------------------------------------------------------------------------------------------
 # JPEG Lossless SV1
@@ -199,7 +183,8 @@ def encode_jpeg_lossless_sv1(
 # JPEG Baseline with Pillow
 
 
-def _pillow_jpeg() -> bool:
+def pillow_jpeg_available() -> bool:
+    """Whether Pillow is installed with libjpeg."""
     try:
         from PIL import features
     except ImportError:
@@ -231,42 +216,3 @@ def encode_jpeg_baseline(
     img = Image.frombytes(mode, (arr.shape[1], arr.shape[0]), arr.tobytes())
     img.save(buf, "JPEG", quality=q, subsampling=1)  # 1 = 4:2:2, what YBR_FULL_422 means
     return buf.getvalue(), "YBR_FULL_422"
-
-
-_LOSSLESS_PROFILES = (
-    ("MONOCHROME1", 1, (0, 1), (8, 16), range(1, 17)),
-    ("MONOCHROME2", 1, (0, 1), (8, 16), range(1, 17)),
-    ("PALETTE COLOR", 1, (0,), (8, 16), range(1, 17)),
-    ("YBR_FULL", 3, (0,), (8, 16), range(1, 17)),
-    ("RGB", 3, (0,), (8, 16), range(1, 17)),
-)
-_BASELINE_PROFILES = (
-    ("MONOCHROME1", 1, (0,), (8,), range(8, 9)),
-    ("MONOCHROME2", 1, (0,), (8,), range(8, 9)),
-    ("YBR_FULL", 3, (0,), (8,), range(8, 9)),
-    ("RGB", 3, (0,), (8,), range(8, 9)),
-)
-
-EXTRA_ENCODERS: dict[str, ExtraEncoder] = {
-    JPEG_LOSSLESS_SV1: ExtraEncoder(
-        JPEG_LOSSLESS_SV1,
-        "dicom-tools (numpy)",
-        lambda: True,
-        encode_jpeg_lossless_sv1,
-        _LOSSLESS_PROFILES,
-    ),
-    JPEG_LOSSLESS_P14: ExtraEncoder(
-        JPEG_LOSSLESS_P14,
-        "dicom-tools (numpy)",
-        lambda: True,
-        encode_jpeg_lossless_sv1,
-        _LOSSLESS_PROFILES,
-    ),
-    JPEG_BASELINE: ExtraEncoder(
-        JPEG_BASELINE, "pillow", _pillow_jpeg, encode_jpeg_baseline, _BASELINE_PROFILES
-    ),
-}
-
-
-def extra_encoder(uid: str) -> ExtraEncoder | None:
-    return EXTRA_ENCODERS.get(str(uid))
