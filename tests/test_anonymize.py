@@ -566,7 +566,9 @@ def test_anonymizing_twice_gives_a_valid_object_again(tmp_path):
     assert ds.PatientIdentityRemoved == "YES"
     assert len(ds.DeidentificationMethodCodeSequence) == 2
     assert ds.SOPInstanceUID != dcmread(once).SOPInstanceUID
-    assert subprocess.run(["dcmdump", "-q", twice], capture_output=True).returncode == 0
+    # Not -q: that would hide dcmdump's warnings.
+    proc = subprocess.run(["dcmdump", twice], capture_output=True)
+    assert (proc.returncode, proc.stderr) == (0, b"")
 
 
 # --- pixel data -----------------------------------------------------------------------------
@@ -643,24 +645,41 @@ def _listed_uids(ds: Dataset) -> set[str]:
     return out
 
 
+# Inputs whose encapsulated Pixel Data has VR OW where PS3.5 A.4 wants OB: dcmdump warns for
+# each of them, and for our output too, which keeps the VR (dcmconv and gdcmconv write OB).
+# A bug, reported by the strict xfail test_encapsulated_pixel_data_is_written_as_ob.
+OW_ENCAPSULATED = {
+    "693_J2KI.dcm",
+    "MR_small_jp2klossless.dcm",
+    "MR_small_jpeg_ls_lossless.dcm",
+    "SC_rgb_rle_16bit.dcm",
+    "SC_rgb_rle_16bit_2frame.dcm",
+    "rtdose_rle.dcm",
+    "rtdose_rle_1frame.dcm",
+    "emri_small_jpeg_2k_lossless.dcm",
+    "emri_small_jpeg_ls_lossless.dcm",
+    "explicit_VR-UN.dcm",
+}
+OW_WARNING = b"W: DcmItem: Length of element (7fe0,0010) is not a multiple of 2 (VR=OW)\n"
+
+
 @pytest.mark.filterwarnings("ignore::UserWarning")  # pydicom on the corpus's odd files
 def test_corpus_outputs_read_in_dcmtk_and_hold_no_original_uid(tmp_path):
-    require_tool("dcmdump")
+    dcmdump = require_tool("dcmdump")
     dcmj2pnm = require_tool("dcmj2pnm")
     failures = []
     for src in corpus_files():
         out = tmp_path / (src.name + ".anon.dcm")
-        try:
-            original = dcmread(src)
-        except Exception:
-            continue
+        original = dcmread(src, force=True)  # four files have no File Meta Information
         try:
             anonymize(src, out, key=KEY)
         except Exception as exc:  # a file the library cannot read is an input error
             failures.append((src.name, "anonymize", str(exc)[:80]))
             continue
-        dump = subprocess.run(["dcmdump", "-q", out], capture_output=True)
-        if dump.returncode or dump.stderr:
+        # Not -q: that would hide the warnings this looks for.
+        dump = subprocess.run([dcmdump, out], capture_output=True)
+        warned = OW_WARNING if src.name in OW_ENCAPSULATED else b""
+        if dump.returncode or dump.stderr != warned:
             failures.append((src.name, "dcmdump", dump.stderr[:80]))
         data = out.read_bytes()
         leaked = [u for u in _listed_uids(original) if u.encode() in data]
@@ -677,6 +696,22 @@ def test_corpus_outputs_read_in_dcmtk_and_hold_no_original_uid(tmp_path):
                 failures.append((src.name, "pixels differ", ""))
     expected_unreadable = {"JPEG2000-embedded-sequence-delimiter.dcm"}
     assert [f for f in failures if f[0] not in expected_unreadable] == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: anonymize keeps the input's VR OW on encapsulated Pixel Data (PS3.5 A.4 wants "
+    "OB; dcmconv and gdcmconv rewrite it as OB): dcmdump warns 'Length of element (7fe0,0010) is "
+    "not a multiple of 2 (VR=OW)' for the output",
+)
+def test_encapsulated_pixel_data_is_written_as_ob(tmp_path):
+    src = corpus_file("emri_small_jpeg_ls_lossless.dcm")
+    dcmdump = require_tool("dcmdump")
+    assert subprocess.run([dcmdump, src], capture_output=True).stderr == OW_WARNING  # the input's
+    out = tmp_path / "out.dcm"
+    anonymize(src, out, key=KEY)
+    proc = subprocess.run([dcmdump, out], capture_output=True)
+    assert (proc.returncode, proc.stderr) == (0, b"")
 
 
 # --- bad input and usage errors ---------------------------------------------------------------
