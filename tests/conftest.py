@@ -138,12 +138,13 @@ def require_tool(name: str) -> str:
     return path
 
 
-def missing_reference(message: str) -> NoReturn:
+def missing_reference(message: str, *, module: bool = False) -> NoReturn:
     """A reference (tool or file) is absent: fail under DICOM_TOOLS_REQUIRE_REFERENCES, else skip
-    (visibly: the skips are counted by reason at the end of the run)."""
+    (visibly: the skips are counted by reason at the end of the run). ``module``: called while
+    a test module is imported, for all of its tests."""
     if REQUIRE_REFERENCES:
         pytest.fail(f"{message} [DICOM_TOOLS_REQUIRE_REFERENCES is set]", pytrace=False)
-    pytest.skip(message)
+    pytest.skip(message, allow_module_level=module)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

@@ -1,7 +1,9 @@
 """anonymize: PS3.15 Table E.1-1 checked from the table itself, on synthetic and real files.
 
-The table is read here independently of the implementation (the shared copy of the standard when
-present, else the packaged one). A synthetic data set holds every listed attribute, with its
+The table is read here independently of the implementation, from the tests' own copy of the
+standard's table (tests/data/standard/, whose README says where it comes from); without it the
+module fails under DICOM_TOOLS_REQUIRE_REFERENCES, or is skipped, never compared with the
+package's own copy. A synthetic data set holds every listed attribute, with its
 dictionary VR and a distinctive value, at the top level and nested two sequences deep; the
 output must give each one an outcome the table allows, and no planted value of an X/Z/D/U
 attribute may survive anywhere in the output bytes. Real files (the pydicom corpus) must stay
@@ -21,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from conftest import corpus_file, corpus_files, require_tool, run_cli
+from conftest import corpus_file, corpus_files, missing_reference, require_tool, run_cli
 from pydicom import Dataset, config, dcmread
 from pydicom.datadict import dictionary_VR, keyword_for_tag
 from pydicom.dataset import FileMetaDataset
@@ -34,16 +36,20 @@ from dicom_tools.errors import UsageError
 from dicom_tools.ops.anonymize import anonymize
 
 TABLE_NAME = "confidentiality_profile_attributes.json"
-SHARED_TABLE = Path(__file__).resolve().parents[2] / "shared" / "standard" / TABLE_NAME
+LICENCE_NAME = "LICENSE-innolitics-dicom-standard.txt"
+# The tests' own copy of PS3.15 Table E.1-1, independent of the package's copy that the code reads.
+STANDARD = Path(__file__).resolve().parent / "data" / "standard"
+# Where it was copied from: the workspace's copy of the standard, outside the repository.
+SHARED_STANDARD = Path(__file__).resolve().parents[2] / "shared" / "standard"
 CT_CLASS = "1.2.840.10008.5.1.4.1.1.2"
 KEY = "test-key"
 
 
 def _load_rows() -> list[dict]:
-    if SHARED_TABLE.is_file():
-        return json.loads(SHARED_TABLE.read_text())
-    packaged = resources.files("dicom_tools.anonymize").joinpath("data", TABLE_NAME)
-    return json.loads(packaged.read_text())
+    table = STANDARD / TABLE_NAME
+    if not table.is_file():
+        missing_reference(f"the standard's table {table} is missing", module=True)
+    return json.loads(table.read_text())
 
 
 ROWS = _load_rows()
@@ -254,15 +260,25 @@ def synthetic(tmp_path_factory):
 # --- the table --------------------------------------------------------------------------------
 
 
-def test_packaged_table_is_the_shared_table():
-    packaged = resources.files("dicom_tools.anonymize").joinpath("data", TABLE_NAME).read_text()
-    assert len(json.loads(packaged)) == 621
-    if SHARED_TABLE.is_file():
-        assert json.loads(packaged) == json.loads(SHARED_TABLE.read_text())
-    licence = resources.files("dicom_tools.anonymize").joinpath(
-        "data", "LICENSE-innolitics-dicom-standard.txt"
-    )
+def test_packaged_table_is_the_standard_table():
+    """The package's copy (what the code reads) against the tests' own copy."""
+    packaged = resources.files("dicom_tools.anonymize").joinpath("data", TABLE_NAME)
+    assert Path(str(packaged)).resolve() != (STANDARD / TABLE_NAME).resolve()  # two copies
+    assert len(ROWS) == 621
+    assert json.loads(packaged.read_text()) == ROWS
+    licence = resources.files("dicom_tools.anonymize").joinpath("data", LICENCE_NAME)
     assert "Innolitics" in licence.read_text()
+    assert "Innolitics" in (STANDARD / LICENCE_NAME).read_text()
+    assert "innolitics/dicom-standard" in (STANDARD / "README.md").read_text()
+
+
+def test_tests_copy_is_the_shared_standard():
+    """The tests' copy is the workspace's copy of the standard, where that exists (it lies
+    outside the repository: a checkout elsewhere has only the tests' copy)."""
+    if not SHARED_STANDARD.is_dir():
+        pytest.skip("../shared/standard is outside the repository and not on this machine")
+    for name in (TABLE_NAME, LICENCE_NAME, "README.md"):
+        assert (STANDARD / name).read_bytes() == (SHARED_STANDARD / name).read_bytes(), name
 
 
 def test_every_listed_attribute_has_an_action():
