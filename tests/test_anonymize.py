@@ -55,6 +55,22 @@ def _load_rows() -> list[dict]:
 ROWS = _load_rows()
 LISTED = {int(r["id"], 16): r for r in ROWS if re.fullmatch(r"[0-9a-f]{8}", r["id"])}
 
+# PS3.15 E.1.1's action codes: the actions each code of the table allows (a compound code allows
+# each of its parts, chosen by the attribute's Type in the IOD; U* is U, for the sequence's UIDs).
+ACTION_CODES = {
+    "X": {"X"},
+    "Z": {"Z"},
+    "D": {"D"},
+    "U": {"U"},
+    "K": {"K"},
+    "C": {"C"},
+    "X/Z": {"X", "Z"},
+    "X/D": {"X", "D"},
+    "Z/D": {"Z", "D"},
+    "X/Z/D": {"X", "Z", "D"},
+    "X/Z/U*": {"X", "Z", "U"},
+}
+
 # What each Basic Profile action allows (PS3.15 E.1.1), as outcomes seen in the output: the
 # element removed, emptied, or present with a value other than the original.
 ALLOWED = {
@@ -282,10 +298,13 @@ def test_tests_copy_is_the_shared_standard():
 
 
 def test_every_listed_attribute_has_an_action():
+    """The Basic Profile's action of each attribute is one its code in the table allows."""
     profile = build_profile([])
     for tag, row in LISTED.items():
-        action, _ = profile.rule(tag)
-        assert action in ALLOWED[row["basicProfile"]] | {"X", "Z", "D", "U"}, row["name"]
+        action, fallback = profile.rule(tag)
+        allowed = ACTION_CODES[row["basicProfile"]]
+        assert action in allowed, (row["name"], row["basicProfile"], action)
+        assert fallback == action, (row["name"], fallback)
     assert profile.rule(0x50023000)[0] == "X"  # curves, any group 50xx
     assert profile.rule(0x60023000)[0] == "X" and profile.rule(0x601E4000)[0] == "X"
     assert profile.private == "X"
@@ -391,6 +410,21 @@ OPTIONS = {
     "retain_long_modified_dates": "rtnLongModifDatesOpt",
     "clean_descriptors": "cleanDescOpt",
 }
+
+
+@pytest.mark.parametrize("option", ["retain_safe_private", *OPTIONS])
+def test_option_columns_give_the_table_actions(option):
+    """With an option chosen, an attribute its column lists gets that column's action (K or C),
+    the rest their Basic Profile action; the fallback is always the Basic Profile's."""
+    column = {**OPTIONS, "retain_safe_private": "rtnSafePrivOpt"}[option]
+    profile = build_profile([option])
+    for tag, row in LISTED.items():
+        action, fallback = profile.rule(tag)
+        assert fallback in ACTION_CODES[row["basicProfile"]], (row["name"], fallback)
+        assert action in ACTION_CODES[row.get(column, row["basicProfile"])], (row["name"], action)
+    [private] = [r for r in ROWS if r["id"] == "ggggeeee-where-gggg-is-odd"]
+    assert profile.private in ACTION_CODES[private.get(column, private["basicProfile"])]
+    assert any(column in row for row in [*LISTED.values(), private])
 
 
 @pytest.mark.parametrize("option", OPTIONS)
