@@ -180,7 +180,7 @@ def ct_small() -> Path:
 
 
 _DCMDUMP_LINE = re.compile(
-    r"^(?P<indent>\s*)\((?P<group>[0-9a-f]{4}),(?P<elem>[0-9a-f]{4})\) (?P<vr>\w\w) "
+    r"^(?P<indent>\s*)\((?P<group>[0-9a-f]{4}),(?P<elem>[0-9a-f]{4})\) (?P<vr>\S\S) "
     r"(?P<value>.*?)\s*#\s*(?P<length>\d+|u/l),\s*(?P<vm>\d+) (?P<name>.*)$"
 )
 
@@ -207,3 +207,18 @@ def dcmdump_lines(path: os.PathLike[str] | str, *options: str) -> list[dict[str,
             d["value"] = value
             out.append(d)
     return out
+
+
+def decode_iso2022_jp(raw: bytes) -> str:
+    """Japanese (ISO 2022 IR 13 / IR 87) decoded with Python's codecs, not pydicom's: the text
+    between escape sequences is JIS X 0208 (ESC $ B), or ASCII / JIS X 0201 katakana."""
+    out = []
+    for i, part in enumerate(re.split(rb"(\x1b\$B|\x1b\(B|\x1b\(J)", raw)):
+        if i % 2 or not part:
+            continue
+        escape = re.split(rb"(\x1b\$B|\x1b\(B|\x1b\(J)", raw)[i - 1] if i else b""
+        if escape == b"\x1b$B":
+            out.append((escape + part).decode("iso2022_jp"))
+        else:
+            out.append(part.decode("shift_jis"))  # ASCII, and 0xA1-0xDF half-width katakana
+    return "".join(out)
