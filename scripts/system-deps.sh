@@ -1,17 +1,50 @@
 #!/usr/bin/env bash
-# Install the Debian packages the test suite uses as independent references, when missing.
-# dcmtk: dcmdump, dcm2json, dcmj2pnm, echoscu/storescu/storescp...; dicom3tools: dciodvfy;
-# libgdcm-tools: gdcmconv, gdcminfo.
+# Install the Debian packages the test suite uses as independent references, when missing, then
+# check that every reference tool is on PATH. Exits non-zero, naming the package, when apt-get
+# fails or a tool is still missing afterwards: `make test` (and CI) must not run without them.
 set -u
-need=()
-command -v dcmdump >/dev/null 2>&1 || need+=(dcmtk)
-command -v dciodvfy >/dev/null 2>&1 || need+=(dicom3tools)
-command -v gdcmconv >/dev/null 2>&1 || need+=(libgdcm-tools)
+
+# tool:package, every program the tests run as a reference (tests/conftest.py REFERENCE_TOOLS
+# is the same list; tests/test_references.py checks that they agree).
+TOOLS=(
+  dcmdump:dcmtk
+  dcm2json:dcmtk
+  dcmodify:dcmtk
+  dcmconv:dcmtk
+  dcmdrle:dcmtk
+  dcmdjpeg:dcmtk
+  dcmdjpls:dcmtk
+  dcmj2pnm:dcmtk
+  dcml2pnm:dcmtk
+  dciodvfy:dicom3tools
+  gdcmconv:libgdcm-tools
+)
+
+missing_packages() {
+  local pair
+  for pair in "${TOOLS[@]}"; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || echo "${pair#*:}"
+  done | sort -u
+}
+
+mapfile -t need < <(missing_packages)
 [ ${#need[@]} -eq 0 ] && exit 0
+
 SUDO=""
 [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo"
+LOG="${TMPDIR:-/tmp}/dicom-tools-apt.log"
 echo "installing Debian packages: ${need[*]}"
-if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"; } >/tmp/dicom-tools-apt.log 2>&1; then
-  echo "warning: could not install ${need[*]} (see /tmp/dicom-tools-apt.log); tests that need them will skip" >&2
+if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"; } >"$LOG" 2>&1; then
+  echo "error: apt-get could not install Debian package(s) ${need[*]} (log: $LOG):" >&2
+  tail -n 5 "$LOG" >&2
+  exit 1
 fi
-exit 0
+
+status=0
+for pair in "${TOOLS[@]}"; do
+  if ! command -v "${pair%%:*}" >/dev/null 2>&1; then
+    echo "error: ${pair%%:*} is still not on PATH after installing Debian package ${pair#*:}" >&2
+    status=1
+  fi
+done
+exit $status

@@ -1,7 +1,9 @@
 """anonymize: PS3.15 Table E.1-1 checked from the table itself, on synthetic and real files.
 
-The table is read here independently of the implementation (the shared copy of the standard when
-present, else the packaged one). A synthetic data set holds every listed attribute, with its
+The table is read here independently of the implementation, from the tests' own copy of the
+standard's table (tests/data/standard/, whose README says where it comes from); without it the
+module fails under DICOM_TOOLS_REQUIRE_REFERENCES, or is skipped, never compared with the
+package's own copy. A synthetic data set holds every listed attribute, with its
 dictionary VR and a distinctive value, at the top level and nested two sequences deep; the
 output must give each one an outcome the table allows, and no planted value of an X/Z/D/U
 attribute may survive anywhere in the output bytes. Real files (the pydicom corpus) must stay
@@ -15,14 +17,13 @@ import csv
 import datetime as dt
 import json
 import re
-import shutil
 import struct
 import subprocess
 from importlib import resources
 from pathlib import Path
 
 import pytest
-from conftest import corpus_file, corpus_files, require_tool, run_cli
+from conftest import corpus_file, corpus_files, missing_reference, require_tool, run_cli
 from pydicom import Dataset, config, dcmread
 from pydicom.datadict import dictionary_VR, keyword_for_tag
 from pydicom.dataset import FileMetaDataset
@@ -35,20 +36,40 @@ from dicom_tools.errors import UsageError
 from dicom_tools.ops.anonymize import anonymize
 
 TABLE_NAME = "confidentiality_profile_attributes.json"
-SHARED_TABLE = Path(__file__).resolve().parents[2] / "shared" / "standard" / TABLE_NAME
+LICENCE_NAME = "LICENSE-innolitics-dicom-standard.txt"
+# The tests' own copy of PS3.15 Table E.1-1, independent of the package's copy that the code reads.
+STANDARD = Path(__file__).resolve().parent / "data" / "standard"
+# Where it was copied from: the workspace's copy of the standard, outside the repository.
+SHARED_STANDARD = Path(__file__).resolve().parents[2] / "shared" / "standard"
 CT_CLASS = "1.2.840.10008.5.1.4.1.1.2"
 KEY = "test-key"
 
 
 def _load_rows() -> list[dict]:
-    if SHARED_TABLE.is_file():
-        return json.loads(SHARED_TABLE.read_text())
-    packaged = resources.files("dicom_tools.anonymize").joinpath("data", TABLE_NAME)
-    return json.loads(packaged.read_text())
+    table = STANDARD / TABLE_NAME
+    if not table.is_file():
+        missing_reference(f"the standard's table {table} is missing", module=True)
+    return json.loads(table.read_text())
 
 
 ROWS = _load_rows()
 LISTED = {int(r["id"], 16): r for r in ROWS if re.fullmatch(r"[0-9a-f]{8}", r["id"])}
+
+# PS3.15 E.1.1's action codes: the actions each code of the table allows (a compound code allows
+# each of its parts, chosen by the attribute's Type in the IOD; U* is U, for the sequence's UIDs).
+ACTION_CODES = {
+    "X": {"X"},
+    "Z": {"Z"},
+    "D": {"D"},
+    "U": {"U"},
+    "K": {"K"},
+    "C": {"C"},
+    "X/Z": {"X", "Z"},
+    "X/D": {"X", "D"},
+    "Z/D": {"Z", "D"},
+    "X/Z/D": {"X", "Z", "D"},
+    "X/Z/U*": {"X", "Z", "U"},
+}
 
 # What each Basic Profile action allows (PS3.15 E.1.1), as outcomes seen in the output: the
 # element removed, emptied, or present with a value other than the original.
@@ -255,22 +276,35 @@ def synthetic(tmp_path_factory):
 # --- the table --------------------------------------------------------------------------------
 
 
-def test_packaged_table_is_the_shared_table():
-    packaged = resources.files("dicom_tools.anonymize").joinpath("data", TABLE_NAME).read_text()
-    assert len(json.loads(packaged)) == 621
-    if SHARED_TABLE.is_file():
-        assert json.loads(packaged) == json.loads(SHARED_TABLE.read_text())
-    licence = resources.files("dicom_tools.anonymize").joinpath(
-        "data", "LICENSE-innolitics-dicom-standard.txt"
-    )
+def test_packaged_table_is_the_standard_table():
+    """The package's copy (what the code reads) against the tests' own copy."""
+    packaged = resources.files("dicom_tools.anonymize").joinpath("data", TABLE_NAME)
+    assert Path(str(packaged)).resolve() != (STANDARD / TABLE_NAME).resolve()  # two copies
+    assert len(ROWS) == 621
+    assert json.loads(packaged.read_text()) == ROWS
+    licence = resources.files("dicom_tools.anonymize").joinpath("data", LICENCE_NAME)
     assert "Innolitics" in licence.read_text()
+    assert "Innolitics" in (STANDARD / LICENCE_NAME).read_text()
+    assert "innolitics/dicom-standard" in (STANDARD / "README.md").read_text()
+
+
+def test_tests_copy_is_the_shared_standard():
+    """The tests' copy is the workspace's copy of the standard, where that exists (it lies
+    outside the repository: a checkout elsewhere has only the tests' copy)."""
+    if not SHARED_STANDARD.is_dir():
+        pytest.skip("../shared/standard is outside the repository and not on this machine")
+    for name in (TABLE_NAME, LICENCE_NAME, "README.md"):
+        assert (STANDARD / name).read_bytes() == (SHARED_STANDARD / name).read_bytes(), name
 
 
 def test_every_listed_attribute_has_an_action():
+    """The Basic Profile's action of each attribute is one its code in the table allows."""
     profile = build_profile([])
     for tag, row in LISTED.items():
-        action, _ = profile.rule(tag)
-        assert action in ALLOWED[row["basicProfile"]] | {"X", "Z", "D", "U"}, row["name"]
+        action, fallback = profile.rule(tag)
+        allowed = ACTION_CODES[row["basicProfile"]]
+        assert action in allowed, (row["name"], row["basicProfile"], action)
+        assert fallback == action, (row["name"], fallback)
     assert profile.rule(0x50023000)[0] == "X"  # curves, any group 50xx
     assert profile.rule(0x60023000)[0] == "X" and profile.rule(0x601E4000)[0] == "X"
     assert profile.private == "X"
@@ -376,6 +410,21 @@ OPTIONS = {
     "retain_long_modified_dates": "rtnLongModifDatesOpt",
     "clean_descriptors": "cleanDescOpt",
 }
+
+
+@pytest.mark.parametrize("option", ["retain_safe_private", *OPTIONS])
+def test_option_columns_give_the_table_actions(option):
+    """With an option chosen, an attribute its column lists gets that column's action (K or C),
+    the rest their Basic Profile action; the fallback is always the Basic Profile's."""
+    column = {**OPTIONS, "retain_safe_private": "rtnSafePrivOpt"}[option]
+    profile = build_profile([option])
+    for tag, row in LISTED.items():
+        action, fallback = profile.rule(tag)
+        assert fallback in ACTION_CODES[row["basicProfile"]], (row["name"], fallback)
+        assert action in ACTION_CODES[row.get(column, row["basicProfile"])], (row["name"], action)
+    [private] = [r for r in ROWS if r["id"] == "ggggeeee-where-gggg-is-odd"]
+    assert profile.private in ACTION_CODES[private.get(column, private["basicProfile"])]
+    assert any(column in row for row in [*LISTED.values(), private])
 
 
 @pytest.mark.parametrize("option", OPTIONS)
@@ -567,7 +616,9 @@ def test_anonymizing_twice_gives_a_valid_object_again(tmp_path):
     assert ds.PatientIdentityRemoved == "YES"
     assert len(ds.DeidentificationMethodCodeSequence) == 2
     assert ds.SOPInstanceUID != dcmread(once).SOPInstanceUID
-    assert subprocess.run(["dcmdump", "-q", twice], capture_output=True).returncode == 0
+    # Not -q: that would hide dcmdump's warnings.
+    proc = subprocess.run(["dcmdump", twice], capture_output=True)
+    assert (proc.returncode, proc.stderr) == (0, b"")
 
 
 # --- pixel data -----------------------------------------------------------------------------
@@ -644,30 +695,47 @@ def _listed_uids(ds: Dataset) -> set[str]:
     return out
 
 
+# Inputs whose encapsulated Pixel Data has VR OW where PS3.5 A.4 wants OB: dcmdump warns for
+# each of them, and for our output too, which keeps the VR (dcmconv and gdcmconv write OB).
+# A bug, reported by the strict xfail test_encapsulated_pixel_data_is_written_as_ob.
+OW_ENCAPSULATED = {
+    "693_J2KI.dcm",
+    "MR_small_jp2klossless.dcm",
+    "MR_small_jpeg_ls_lossless.dcm",
+    "SC_rgb_rle_16bit.dcm",
+    "SC_rgb_rle_16bit_2frame.dcm",
+    "rtdose_rle.dcm",
+    "rtdose_rle_1frame.dcm",
+    "emri_small_jpeg_2k_lossless.dcm",
+    "emri_small_jpeg_ls_lossless.dcm",
+    "explicit_VR-UN.dcm",
+}
+OW_WARNING = b"W: DcmItem: Length of element (7fe0,0010) is not a multiple of 2 (VR=OW)\n"
+
+
 @pytest.mark.filterwarnings("ignore::UserWarning")  # pydicom on the corpus's odd files
 def test_corpus_outputs_read_in_dcmtk_and_hold_no_original_uid(tmp_path):
-    require_tool("dcmdump")
-    dcmj2pnm = shutil.which("dcmj2pnm")
+    dcmdump = require_tool("dcmdump")
+    dcmj2pnm = require_tool("dcmj2pnm")
     failures = []
     for src in corpus_files():
         out = tmp_path / (src.name + ".anon.dcm")
-        try:
-            original = dcmread(src)
-        except Exception:
-            continue
+        original = dcmread(src, force=True)  # four files have no File Meta Information
         try:
             anonymize(src, out, key=KEY)
         except Exception as exc:  # a file the library cannot read is an input error
             failures.append((src.name, "anonymize", str(exc)[:80]))
             continue
-        dump = subprocess.run(["dcmdump", "-q", out], capture_output=True)
-        if dump.returncode or dump.stderr:
+        # Not -q: that would hide the warnings this looks for.
+        dump = subprocess.run([dcmdump, out], capture_output=True)
+        warned = OW_WARNING if src.name in OW_ENCAPSULATED else b""
+        if dump.returncode or dump.stderr != warned:
             failures.append((src.name, "dcmdump", dump.stderr[:80]))
         data = out.read_bytes()
         leaked = [u for u in _listed_uids(original) if u.encode() in data]
         if leaked:
             failures.append((src.name, "uid", leaked[:2]))
-        if dcmj2pnm and "PixelData" in original and src.stat().st_size < 2_000_000:
+        if "PixelData" in original and src.stat().st_size < 2_000_000:
             render = [dcmj2pnm, "-q", "--frame", "1", "--no-overlays"]
             if subprocess.run([*render, src, tmp_path / "a.pnm"], capture_output=True).returncode:
                 continue  # dcmtk cannot render the original either (JPEG 2000, 32-bit ...)
@@ -678,6 +746,22 @@ def test_corpus_outputs_read_in_dcmtk_and_hold_no_original_uid(tmp_path):
                 failures.append((src.name, "pixels differ", ""))
     expected_unreadable = {"JPEG2000-embedded-sequence-delimiter.dcm"}
     assert [f for f in failures if f[0] not in expected_unreadable] == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: anonymize keeps the input's VR OW on encapsulated Pixel Data (PS3.5 A.4 wants "
+    "OB; dcmconv and gdcmconv rewrite it as OB): dcmdump warns 'Length of element (7fe0,0010) is "
+    "not a multiple of 2 (VR=OW)' for the output",
+)
+def test_encapsulated_pixel_data_is_written_as_ob(tmp_path):
+    src = corpus_file("emri_small_jpeg_ls_lossless.dcm")
+    dcmdump = require_tool("dcmdump")
+    assert subprocess.run([dcmdump, src], capture_output=True).stderr == OW_WARNING  # the input's
+    out = tmp_path / "out.dcm"
+    anonymize(src, out, key=KEY)
+    proc = subprocess.run([dcmdump, out], capture_output=True)
+    assert (proc.returncode, proc.stderr) == (0, b"")
 
 
 # --- bad input and usage errors ---------------------------------------------------------------

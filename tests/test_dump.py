@@ -18,7 +18,15 @@ from pathlib import Path
 
 import pytest
 from badinputs import make_bad_inputs
-from conftest import TEST_FILES, corpus_file, corpus_files, require_tool, run_cli
+from conftest import (
+    BROKEN,
+    TEST_FILES,
+    corpus_file,
+    corpus_files,
+    decode_iso2022_jp,
+    require_tool,
+    run_cli,
+)
 
 from dicom_tools.errors import InputError
 from dicom_tools.ops.dump import FRAGMENT_LINES, dump
@@ -176,18 +184,31 @@ def _compare(ref: list[Line], got: list[Line], *, utf8: bool = False) -> None:
 # --- the whole corpus against dcmdump ----------------------------------------------------------
 
 CORPUS = corpus_files()
+# Files dcmdump reads only with an extra option, and why (every other file: none).
+DCMDUMP_OPTIONS = {
+    # An implicit VR data set under an explicit VR transfer syntax: dcmdump stops at the first
+    # element unless told to try implicit VR where it finds no valid VR (-vr); we detect it.
+    "SC_rgb_jpeg.dcm": ["-vr"],
+}
 
 
-@pytest.mark.parametrize("path", CORPUS, ids=[p.name for p in CORPUS])
+_AMBIGUOUS_VR = pytest.mark.xfail(
+    strict=True,
+    reason="bug: dump prints the dictionary's 'OB or OW' as the VR of the encapsulated Pixel "
+    "Data of SC_rgb_jpeg.dcm (implicit VR data set): '(7fe0,0010) OB or OW (PixelSequence #=2)'; "
+    "dcmdump -vr shows OB, the VR of encapsulated pixel data (PS3.5 A.4)",
+)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, marks=_AMBIGUOUS_VR) if p.name == "SC_rgb_jpeg.dcm" else p for p in CORPUS],
+    ids=[p.name for p in CORPUS],
+)
 def test_every_element_matches_dcmdump(path):
-    ref = dcmdump(path)
-    if ref is None:
-        pytest.skip("dcmdump cannot read this file")
-    try:
-        got = ours(path)
-    except InputError:
-        pytest.skip("not readable by dicom_tools (InputError), checked by test_whole_corpus")
-    _compare(ref, got)
+    ref = dcmdump(path, *DCMDUMP_OPTIONS.get(path.name, []))
+    assert ref is not None, f"dcmdump cannot read {path.name}"
+    _compare(ref, ours(path))
 
 
 def test_dicomdir_matches_dcmdump():
@@ -208,21 +229,6 @@ def test_character_sets_match_dcmdump_utf8(name):
     _compare(ref, ours(path), utf8=True)
 
 
-def _decode_iso2022_jp(raw: bytes) -> str:
-    """Japanese (ISO 2022 IR 13 / IR 87) decoded with Python's codecs, not pydicom's: the text
-    between escape sequences is JIS X 0208 (ESC $ B), or ASCII / JIS X 0201 katakana."""
-    out = []
-    for i, part in enumerate(re.split(rb"(\x1b\$B|\x1b\(B|\x1b\(J)", raw)):
-        if i % 2 or not part:
-            continue
-        escape = re.split(rb"(\x1b\$B|\x1b\(B|\x1b\(J)", raw)[i - 1] if i else b""
-        if escape == b"\x1b$B":
-            out.append((escape + part).decode("iso2022_jp"))
-        else:
-            out.append(part.decode("shift_jis"))  # ASCII, and 0xA1-0xDF half-width katakana
-    return "".join(out)
-
-
 @pytest.mark.parametrize(
     "name", ["chrH31.dcm", "chrH32.dcm", "chrJapMulti.dcm", "chrJapMultiExplicitIR6.dcm",
              "chrSQEncoding.dcm", "chrSQEncoding1.dcm"]
@@ -238,7 +244,7 @@ def test_japanese_iso2022_matches_python_codecs(name):
     for r, g in zip(ref, got, strict=True):
         raw = r.value.encode("latin-1")
         if r.vr in TEXT_VRS and (b"\x1b" in raw or not raw.isascii()):
-            assert _text(g.value).rstrip("=") == _text(_decode_iso2022_jp(raw)).rstrip("="), r
+            assert _text(g.value).rstrip("=") == _text(decode_iso2022_jp(raw)).rstrip("="), r
             decoded += 1
     assert decoded
 
@@ -436,19 +442,21 @@ def test_bad_input_in_process_raises_input_error(tmp_path):
 
 
 def test_whole_corpus():
-    """Every corpus file dumps (or is refused with InputError), with parseable lines and JSON."""
-    dumped = 0
+    """Every corpus file dumps, with parseable lines and JSON, except the broken ones (which
+    dcmdump refuses too): exactly those are refused, with an InputError naming the file."""
+    refused = set()
     for path in corpus_files(include_broken=True):
         try:
             result = dump(path)
-        except InputError:
+        except InputError as exc:
+            assert str(path) in str(exc) and "\n" not in str(exc), exc
+            refused.add(path.name)
             continue
-        dumped += 1
         for line in result.text.splitlines():
             if line.strip() and not line.lstrip().startswith(("#", "...")):
                 assert _LINE.match(line), (path.name, line)
         json.dumps(result.data)
-    assert dumped >= len(CORPUS) - 5
+    assert refused == BROKEN
 
 
 def test_value_pydicom_cannot_convert_is_shown_as_bytes(monkeypatch):

@@ -76,10 +76,7 @@ CANNOT = (
 
 
 def _path(name: str) -> Path:
-    try:
-        return corpus_file(name)
-    except FileNotFoundError:
-        pytest.skip(f"{name} not in the corpus (pydicom-data not installed?)")
+    return corpus_file(name)  # the corpus is complete (conftest counts it): never skipped
 
 
 @functools.cache
@@ -108,10 +105,7 @@ def outputs(out_folder) -> dict[tuple[str, str], Path | Exception]:
     folder = out_folder
     done: dict[tuple[str, str], Path | Exception] = {}
     for name in INPUTS:
-        try:
-            src = corpus_file(name)
-        except FileNotFoundError:
-            continue
+        src = corpus_file(name)
         for target in TARGETS:
             out = folder / _out_name(name, target)
             try:
@@ -203,13 +197,44 @@ def test_reference_decoders(outputs, name, target, tmp_path):
     assert checked
 
 
-@pytest.mark.parametrize(("name", "target"), PAIRS)
+# What dcmdump legitimately says about an output, by (input, target), with the reason.
+DCMDUMP_SAYS = {
+    # The input's private sequences (200d,110d) and (200d,1001) (Philips), unknown to dcmtk's
+    # dictionary: in implicit VR only their undefined length tells a reader they are sequences,
+    # which dcmdump does (CP-246), saying so. (dcmconv +ti writes them with explicit lengths,
+    # which dcmdump then reads as UN bytes, silently.)
+    ("OBXXXX1A_rle_2frame.dcm", "implicit-vr-little-endian"): b"".join(
+        b"W: Found element (200d,%s) with VR UN and undefined length, reading a sequence with "
+        b"transfer syntax LittleEndianImplicit (CP-246)\n" % element
+        for element in (b"110d", b"1001")
+    ),
+}
+_OW_ENCAPSULATED = pytest.mark.xfail(
+    strict=True,
+    reason="bug: transcode to the input's own encapsulated syntax keeps its VR OW on Pixel Data "
+    "(PS3.5 A.4 wants OB; dcmconv and gdcmconv rewrite it as OB): dcmdump warns 'Length of "
+    "element (7fe0,0010) is not a multiple of 2 (VR=OW)'",
+)
+DCMDUMP_PAIRS = [
+    pytest.param(n, t, marks=_OW_ENCAPSULATED)
+    if (n, t)
+    in {
+        ("emri_small_jpeg_ls_lossless.dcm", "jpeg-ls-lossless"),
+        ("emri_small_jpeg_2k_lossless.dcm", "jpeg2000-lossless"),
+    }
+    else (n, t)
+    for n, t in PAIRS
+]
+
+
+@pytest.mark.parametrize(("name", "target"), DCMDUMP_PAIRS)
 def test_dcmdump_reads_every_output(outputs, name, target):
     out = _output(outputs, name, target)
     exe = require_tool("dcmdump")
-    proc = subprocess.run([exe, "-q", str(out)], capture_output=True, timeout=60)
-    assert proc.returncode == 0
-    assert b"E:" not in proc.stderr and b"W:" not in proc.stderr, proc.stderr
+    # Not -q: that would hide the very warnings and errors this test looks for.
+    proc = subprocess.run([exe, str(out)], capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == DCMDUMP_SAYS.get((name, target), b""), proc.stderr
 
 
 _PIXEL_RELATED = {

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import corpus_file, corpus_files, require_tool, run_cli
+from pydicom.datadict import dictionary_description, keyword_for_tag
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import (
     DeflatedExplicitVRLittleEndian,
@@ -225,6 +226,26 @@ DEFECTS = [
 ]
 
 
+# Where a defect's finding is, when that is not its keyword at the top level.
+DEFECT_PATHS = {
+    "private without creator": "(0009,1001)",
+    "nested Type 1": "ReferencedImageSequence[0].ReferencedSOPClassUID",
+}
+# Errors a defect rightly causes at other tags, and why; every other error is at its own tag.
+ALSO_WRONG = {
+    "Type 1C by condition": {
+        0x00120064: "Patient Identity Removed YES requires De-identification Method Code "
+        "Sequence too (Type 1C on the same condition)",
+    },
+    "too-long UI": {0x00020003: "the meta group repeats the SOP Instance UID: too long there too"},
+    "bits stored": {0x00280102: "High Bit 11 is no longer Bits Stored 17 - 1"},
+}
+
+
+def _path_of(name: str, tag: int) -> str:
+    return DEFECT_PATHS.get(name) or keyword_for_tag(tag)
+
+
 @pytest.fixture(scope="module")
 def clean_file(tmp_path_factory) -> Path:
     return write(clean_ct(), tmp_path_factory.mktemp("clean") / "clean.dcm")
@@ -261,6 +282,11 @@ def test_defect_is_reported_at_its_tag(tmp_path, name, change, tag, code):
     assert found(report, tag, code), (name, [f.line() for f in report.findings])
     # nothing else breaks: every error is at the defect's tag (or the values it makes wrong)
     assert report.errors()
+    at_defect = [f for f in report.errors() if f.tag == tag]
+    assert {f.path for f in at_defect} == {_path_of(name, tag)}, [f.line() for f in at_defect]
+    assert code in {f.code for f in at_defect}
+    others = {f.tag for f in report.errors() if f.tag != tag}
+    assert others == set(ALSO_WRONG.get(name, {})), [f.line() for f in report.errors()]
 
 
 # Defects dciodvfy does not look for (the rest it reports as errors too).
@@ -272,9 +298,17 @@ DCIODVFY_SILENT = {
 }
 
 
+def _names(tag: int) -> list[str]:
+    """How dciodvfy may name an attribute: (0xgggg,0xeeee), its keyword or its name."""
+    names = [f"(0x{tag >> 16:04x},0x{tag & 0xFFFF:04x})"]
+    if keyword_for_tag(tag):
+        names += [keyword_for_tag(tag), dictionary_description(tag)]
+    return names
+
+
 def test_dciodvfy_reports_the_defects_too(tmp_path):
     tool = require_tool("dciodvfy")
-    for name, change, _tag, _code in DEFECTS:
+    for name, change, tag, _code in DEFECTS:
         ds = clean_ct()
         if not isinstance(change, _Raw):
             change(ds)
@@ -283,6 +317,13 @@ def test_dciodvfy_reports_the_defects_too(tmp_path):
             path.write_bytes(change.apply(path.read_bytes()))
         theirs = _dciodvfy_errors(tool, path)
         assert bool(theirs) == (name not in DCIODVFY_SILENT), (name, theirs)
+        if theirs:  # and at the defect's attribute
+            named = [
+                line
+                for line in theirs
+                if any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", line) for n in _names(tag))
+            ]
+            assert named, (name, theirs)
 
 
 def test_nested_defect_names_its_path(tmp_path):
