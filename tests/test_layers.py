@@ -39,7 +39,8 @@ def test_every_import_points_down():
     [
         ("dicom/_upward.py", "import dicom_tools.ops.info\n", "Layers"),
         ("ops/_upward.py", "from dicom_tools import cli\n", "Layers"),
-        ("dicom/_upward2.py", "import dicom_tools.io\n", "Layers"),
+        ("dicom/_upward2.py", "import dicom_tools.result\n", "Layers"),
+        ("dicom/_upward3.py", "import dicom_tools.registry\n", "Layers"),
         ("ops/info_extra.py", "import dicom_tools.ops.dump\n", "independent"),
     ],
 )

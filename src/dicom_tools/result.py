@@ -33,11 +33,16 @@ class Result:
         if self.payload is not None:
             return self.payload if isinstance(self.payload, str) else ""
         if as_json:
-            import json
-
-            return json.dumps(self.data, indent=2, ensure_ascii=False)
+            return self.json_text()
         stream = self.stream
         return self.text if stream is None else "".join(stream)
+
+    def json_text(self) -> str:
+        """``data`` as JSON text; an operation whose data has a canonical text of its own (the
+        DICOM JSON of ``dump``) returns that instead."""
+        import json
+
+        return json.dumps(self.data, indent=2, ensure_ascii=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

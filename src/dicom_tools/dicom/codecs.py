@@ -18,7 +18,7 @@ from typing import Any
 
 from dicom_tools.dicom import syntaxes as S
 from dicom_tools.dicom.syntaxes import Syntax
-from dicom_tools.errors import MissingDependencyError
+from dicom_tools.errors import MissingDependencyError, option
 
 # Native syntaxes pydicom reads and writes itself (no plugin involved).
 _PYDICOM_NATIVE = (S.EXPLICIT_LE, S.IMPLICIT_LE, S.EXPLICIT_BE, S.DEFLATED)
@@ -330,7 +330,7 @@ class Encoder:
             raise MissingDependencyError(f"cannot encode {desc}: {missing}")
         raise MissingDependencyError(
             f"cannot encode {desc}: no encoder for it is available in this installation "
-            "(see `dicom-tools transcode --list`)"
+            f"(transcode's {option('list')} shows what is)"
         )
 
     def codec_options(

@@ -34,7 +34,7 @@ from dicom_tools.result import Result
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
 
-__all__ = ["FRAGMENT_LINES", "DumpResult", "dump", "json_model"]
+__all__ = ["FRAGMENT_LINES", "DumpResult", "dump", "json_text"]
 
 
 def dump(input: Path, *, max_depth: int | None = None, max_value_len: int | None = 64) -> Result:
@@ -91,6 +91,7 @@ class DumpResult(Result):
         path: Path | None = None,
         **kwargs: Any,
     ) -> None:
+        self._json: str | None = None
         super().__init__(*args, **kwargs)
         self._pending = dataset
         self._path = path
@@ -120,31 +121,38 @@ class DumpResult(Result):
     @property  # type: ignore[override]
     def data(self) -> dict[str, Any]:
         if self._pending is not None or self._unread:
+            import json
+
             # The one DICOM JSON encoder, the same text as to-json's, as a dict.
-            self._data = json_model(self._path, self._pending)
-            self._pending = None
-        self._unread = False
+            self._data = json.loads(self.json_text())
         return self._data
 
     @data.setter
     def data(self, value: dict[str, Any]) -> None:
         self._data = value
+        self._json = None
         self._pending = None
         self._unread = False
+
+    def json_text(self) -> str:
+        """The DICOM JSON of the file, byte for byte what ``to-json -o -`` prints."""
+        if self._pending is not None or self._unread:
+            self._json = json_text(self._path, self._pending)
+            self._pending = None
+            self._unread = False
+        return self._json if self._json is not None else super().json_text()
 
 
 # --- JSON model ----------------------------------------------------------------------------
 
 
-def json_model(path: Path | None, ds: Dataset | None = None) -> dict[str, Any]:
-    """The DICOM JSON model of the file ``path`` (or of ``ds`` without a path), exactly as
+def json_text(path: Path | None, ds: Dataset | None = None) -> str:
+    """The DICOM JSON of the file ``path`` (or of ``ds`` without a path), exactly as
     ``to-json`` writes it: the same encoder, every binary value inline."""
-    import json
-
     if path is not None:
         from dicom_tools.dicomjson.encoder import encode_file
 
-        return json.loads(encode_file(path).text)
+        return encode_file(path).text
     from dicom_tools.dicomjson.dataset import dataset_to_json
 
-    return json.loads(dataset_to_json(ds).text)
+    return dataset_to_json(ds).text
