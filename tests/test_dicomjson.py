@@ -682,8 +682,9 @@ def test_bulk_data_dir_must_be_inside_the_json_folder(tmp_path):
 
 def test_bulk_data_with_stdout_is_relative_to_the_current_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(UsageError, match="bulk-data-dir"):
+    with pytest.raises(UsageError, match="bulk_data_dir") as exc:  # the API's words
         to_json(corpus_file("CT_small.dcm"), None, bulk_data_threshold=1024)
+    assert exc.value.render("cli").endswith("--bulk-data-threshold needs --bulk-data-dir")
     with pytest.raises(UsageError, match="only used with"):
         to_json(corpus_file("CT_small.dcm"), tmp_path / "x.json", bulk_data_dir="b")
     result = to_json(corpus_file("CT_small.dcm"), None, bulk_data_threshold=1024, bulk_data_dir="b")

@@ -634,8 +634,9 @@ def test_device_seam(tmp_path: Path) -> None:
     try:
         import cupy  # noqa: F401
     except Exception:
-        with pytest.raises(MissingDependencyError, match="--device gpu needs CuPy"):
-            to_image(path, tmp_path / "gpu.png", device="gpu")
+        with pytest.raises(MissingDependencyError, match="device=gpu needs CuPy") as exc:
+            to_image(path, tmp_path / "gpu.png", device="gpu")  # the API's words; the CLI's:
+        assert exc.value.render("cli").startswith("--device gpu needs CuPy")
         assert data["device"] == "cpu"
         pytest.skip("no CuPy / CUDA GPU here: the GPU path is checked where one exists")
     for name in ("CT_small.dcm", "OBXXXX1A.dcm", "SC_rgb.dcm", "mlut_18.dcm", "vlut_04.dcm"):

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 PROG = "dicom-tools"
+DEVICE_ENV = "DICOM_TOOLS_DEVICE"  # the default array backend of pixel operations
 DESCRIPTION = "DICOM toolkit: inspect, convert, de-identify, validate and render DICOM."
 EPILOG = (
     "examples:\n  dicom-tools info scan.dcm --json\n  dicom-tools ops\n"
@@ -261,6 +262,14 @@ def _print_catalog(as_json: bool) -> None:
     print("\n".join(lines))
 
 
+def _env_device() -> str | None:
+    """The array backend named by $DICOM_TOOLS_DEVICE: read here, by the front end, and
+    handed down in the Context (operations never read the environment)."""
+    import os
+
+    return os.environ.get(DEVICE_ENV) or None
+
+
 def _run_request(source: str) -> int:
     import json
 
@@ -275,7 +284,9 @@ def _run_request(source: str) -> int:
     except OSError as exc:
         print(f"{PROG} run: error: {source}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    result = contract.handle_json(text)
+    from dicom_tools.context import Context
+
+    result = contract.handle_json(text, Context(device=_env_device(), caller="contract"))
     print(json.dumps(result.to_dict(), indent=2))
     return result.returncode
 
@@ -324,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     spec: registry.OpSpec = args.spec
     options = {o.name: getattr(args, o.name) for o in spec.options}
     input_path = getattr(args, "input", None)
-    context = Context(on_warning=show, caller="cli")
+    context = Context(on_warning=show, device=_env_device(), caller="cli")
     try:
         result = registry.execute(
             spec, input_path, getattr(args, "output", None), options, context=context

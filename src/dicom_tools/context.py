@@ -5,10 +5,17 @@ device computes, which secret key de-identifies, whether outputs may be replaced
 module global. ``registry.execute`` takes a ``Context`` (the defaults when none is given) and
 hands it to the operations whose spec says ``takes_context``.
 
+Options in messages. Errors, warnings and result texts name options with ``errors.option``;
+exceptions reach the front end, which spells them (``exc.render("cli")``), and ``execute``
+spells the warnings and the returned ``Result`` in ``Context.style``: ``--window-width`` for
+the command line, ``window_width`` for every other caller.
+
 Warnings. ``execute`` records the warnings raised during the call (``warnings.catch_warnings``)
 and hands each to ``Context.on_warning``; by default they are dropped, as the command line has
-always done (``--debug`` shows them). Nothing is filtered process-wide any more. The catch is
-per call; on Python < 3.14 ``catch_warnings`` still swaps the ``warnings`` module's filters
+always done (``--debug`` shows them). An operation's own warnings (anonymize's about its key
+or burned-in text) stay in its ``Result``, where the command line prints them, and go to
+``on_warning`` too, so a server can log them. Nothing is filtered process-wide any more. The
+catch is per call; on Python < 3.14 ``catch_warnings`` still swaps the ``warnings`` module's filters
 while the call runs, so a threaded server should run operations in worker processes (which it
 does anyway for CPU-bound work) or on 3.14's context-aware warnings.
 
@@ -16,6 +23,16 @@ pydicom's configuration. Reading is lenient, as dcmtk's is: bad values are repor
 ``validate``, not on every read. pydicom only offers that as a global setting, so ``io`` sets it
 once, the first time it imports pydicom (``io._pydicom``), and never changes it per call: a
 constant of this process, not per-call state.
+
+What else is process-wide, and why it may be: the catalog (``registry._OPS``, filled once when
+the catalog is imported, read-only after); memos of facts that no call can change, the data
+dictionary's lookups (``dicom.dictionary``, ``dump.layout``, ``dump.stream``, ``dicom.syntaxes``),
+the Annex E table (``anonymize.profile``, copied before a call adds its own overrides), which
+codecs are installed (``dicom.codecs``), the standard's tables for ``validate`` (kept on disk in
+``$DICOM_TOOLS_CACHE``: a location, what it holds is the same in any folder); and
+``imaging.modality``'s per-data-set resolvers, facts of one data set object, dropped with it.
+The environment is read by the command line alone (``$DICOM_TOOLS_DEVICE`` into ``device``),
+apart from that cache location; a test keeps it so.
 """
 
 from __future__ import annotations
@@ -42,6 +59,11 @@ class Context:
     overwrite: bool = True
     #: who is calling, for messages and logs: "cli", "contract", "api", "web", ...
     caller: str = "api"
+
+    @property
+    def style(self) -> str:
+        """How this caller spells options (``errors.render``): "cli" or "api"."""
+        return "cli" if self.caller == "cli" else "api"
 
 
 DEFAULT = Context()

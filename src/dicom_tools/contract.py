@@ -8,6 +8,7 @@ Warnings raised by an operation are dropped, as the command line drops them.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -38,8 +39,10 @@ def _fail(op: str, message: str, code: int = 2) -> RunResult:
     return RunResult(ok=False, returncode=code, stderr=message, operation=op)
 
 
-def handle(request: Any) -> RunResult:
-    """Execute one contract request; never raises."""
+def handle(request: Any, context: Context | None = None) -> RunResult:
+    """Execute one contract request; never raises. ``context`` carries the caller's per-call
+    settings (device, key, warnings); the options are named in the contract's words whatever
+    its ``caller``."""
     if not isinstance(request, dict):
         return _fail("", "request must be a JSON object with an 'op' key")
     op = str(request.get("op") or "")
@@ -58,7 +61,7 @@ def handle(request: Any) -> RunResult:
             request.get("input"),
             request.get("output"),
             raw_options,
-            context=Context(caller="contract"),
+            context=dataclasses.replace(context or Context(), caller="contract"),
         )
     except DicomToolsError as exc:
         return _fail(op, exc.render("api"), exc.exit_code)
@@ -81,10 +84,10 @@ def handle(request: Any) -> RunResult:
     )
 
 
-def handle_json(text: str) -> RunResult:
+def handle_json(text: str, context: Context | None = None) -> RunResult:
     """Parse a request from JSON text and handle it; malformed JSON is an ``ok: false``."""
     try:
         request = json.loads(text)
     except ValueError as exc:
         return _fail("", f"request is not valid JSON: {exc}")
-    return handle(request)
+    return handle(request, context)

@@ -364,17 +364,26 @@ def execute(
     This is the one entry every front end uses; it returns the operation's ``Result``.
     ``input`` is a path, or for a file operation an in-memory instance: a ``Source``, Part 10
     ``bytes`` or a pydicom ``Dataset``. Warnings raised during the call go to
-    ``context.on_warning`` (see ``dicom_tools.context``).
+    ``context.on_warning`` (see ``dicom_tools.context``); they and the result name options in
+    ``context.style``. Errors keep their option markers: the front end spells them.
     """
+    import dataclasses
     import warnings
 
     from dicom_tools.context import DEFAULT
+    from dicom_tools.errors import render
 
-    ctx = context or DEFAULT
+    outer = context or DEFAULT
+    style = outer.style
+
+    def on_warning(message: str) -> None:
+        outer.on_warning(render(message, style))
+
+    ctx = dataclasses.replace(outer, on_warning=on_warning)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            return _execute(spec, input, output, options or {}, ctx)
+            return _execute(spec, input, output, options or {}, ctx).spelled(style)
         finally:
             for w in caught:
                 ctx.on_warning(f"{w.category.__name__}: {w.message}")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from dicom_tools.errors import render
 
 
 @dataclass
@@ -44,6 +46,12 @@ class Result:
 
         return json.dumps(self.data, indent=2, ensure_ascii=False)
 
+    def spelled(self, style: str) -> Result:
+        """This result with the option markers (``errors.option``) of ``text`` and ``data``
+        spelled in ``style`` ("cli" or "api"); ``payload`` and ``stream`` are content, not
+        messages, and are left alone."""
+        return replace(self, text=render(self.text, style), data=_spelled(self.data, style))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "data": self.data,
@@ -51,3 +59,13 @@ class Result:
             "output_files": list(self.output_files),
             "failed": self.failed,
         }
+
+
+def _spelled(value: Any, style: str) -> Any:
+    if isinstance(value, str):
+        return render(value, style)
+    if isinstance(value, dict):
+        return {k: _spelled(v, style) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_spelled(v, style) for v in value]
+    return value

@@ -18,7 +18,7 @@ from dicom_tools.anonymize.dates import shift_value
 from dicom_tools.anonymize.keyed import KeyedHasher, is_well_known, random_key
 from dicom_tools.anonymize.profile import OPTION_COLUMNS, Profile, build_profile, parse_tag
 from dicom_tools.anonymize.safe_private import Declared
-from dicom_tools.errors import UsageError
+from dicom_tools.errors import UsageError, option
 
 if TYPE_CHECKING:
     from pydicom import Dataset
@@ -111,18 +111,21 @@ class AnonymizeOptions:
             raise UsageError(f"unknown profile {self.profile!r} (known: basic)")
         if self.retain_long_full_dates and self.retain_long_modified_dates:
             raise UsageError(
-                "--retain-long-full-dates and --retain-long-modified-dates exclude each other"
+                f"{option('retain_long_full_dates')} and {option('retain_long_modified_dates')} "
+                "exclude each other"
             )
         for name, value, limit in (
-            ("patient-id", self.patient_id, 64),
-            ("patient-name", self.patient_name, 64 * 3),
+            ("patient_id", self.patient_id, 64),
+            ("patient_name", self.patient_name, 64 * 3),
         ):
             if value is not None and (len(value) > limit or "\\" in value):
-                raise UsageError(f"--{name}: at most {limit} characters and no backslash")
+                raise UsageError(f"{option(name)}: at most {limit} characters and no backslash")
         clash = {parse_tag(t) for t in self.keep} & {parse_tag(t) for t in self.remove}
         if clash:
             names = ", ".join(f"({t >> 16:04X},{t & 0xFFFF:04X})" for t in sorted(clash))
-            raise UsageError(f"attribute given to both --keep and --remove: {names}")
+            raise UsageError(
+                f"attribute given to both {option('keep')} and {option('remove')}: {names}"
+            )
 
     @property
     def chosen(self) -> list[str]:
@@ -191,7 +194,9 @@ def burned_in_warning(ds: Dataset, blanked: bool = False) -> str | None:
         return None
     if blanked:
         return f"{why}: check that the blanked regions cover all identifying text"
-    return f"{why}: pixel data is not changed; review it or blank regions with --blank-rect"
+    return (
+        f"{why}: pixel data is not changed; review it or blank regions with {option('blank_rect')}"
+    )
 
 
 UNKNOWN, PLAIN, SEQUENCE = 0, 1, 2
@@ -246,8 +251,8 @@ class _Run:
         opts, ds = self.options, self.ds
         if not self.owner.key_given:
             self.report.warnings.append(
-                "no --key or --key-file: a random key was used, so UIDs, pseudonyms and date "
-                "shifts will not match those of other runs"
+                f"no {option('key')} or {option('key_file')}: a random key was used, so UIDs, "
+                "pseudonyms and date shifts will not match those of other runs"
             )
         warning = burned_in_warning(ds, opts.clean_pixel_data)
         if warning:

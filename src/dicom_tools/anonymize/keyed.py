@@ -14,7 +14,7 @@ import re
 import secrets
 from pathlib import Path
 
-from dicom_tools.errors import UsageError
+from dicom_tools.errors import UsageError, option
 
 DICOM_ROOT = "1.2.840.10008."  # every UID under it is defined by the standard, never an instance
 
@@ -26,10 +26,10 @@ SHIFT_MIN_DAYS, SHIFT_SPAN_DAYS = 365, 3288
 def load_key(key: str | None = None, key_file: str | Path | None = None) -> bytes | None:
     """The secret from ``--key`` or ``--key-file`` (None when neither is given)."""
     if key is not None and key_file is not None:
-        raise UsageError("give either --key or --key-file, not both")
+        raise UsageError(f"give either {option('key')} or {option('key_file')}, not both")
     if key is not None:
         if not key.strip():
-            raise UsageError("--key is empty")
+            raise UsageError(f"{option('key')} is empty")
         return key.encode("utf-8")
     if key_file is None:
         return None
@@ -37,14 +37,16 @@ def load_key(key: str | None = None, key_file: str | Path | None = None) -> byte
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise UsageError(f"--key-file {path}: no such file") from None
+        raise UsageError(f"{option('key_file', str(path))}: no such file") from None
     except IsADirectoryError:
-        raise UsageError(f"--key-file {path}: is a directory") from None
+        raise UsageError(f"{option('key_file', str(path))}: is a directory") from None
     except OSError as exc:
-        raise UsageError(f"--key-file {path}: cannot read it ({exc.strerror or exc})") from None
+        raise UsageError(
+            f"{option('key_file', str(path))}: cannot read it ({exc.strerror or exc})"
+        ) from None
     data = data.strip()
     if not data:
-        raise UsageError(f"--key-file {path}: the file is empty")
+        raise UsageError(f"{option('key_file', str(path))}: the file is empty")
     return data
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from dicom_tools.dicom import codecs
 from dicom_tools.dicom import syntaxes as S
-from dicom_tools.errors import InputError, UsageError
+from dicom_tools.errors import InputError, UsageError, option
 from dicom_tools.io import describe_exception
 
 if TYPE_CHECKING:
@@ -40,11 +40,14 @@ def parse_rects(values: list[str] | None) -> list[Rect]:
         m = re.fullmatch(r"\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*", str(text))
         if not m:
             raise UsageError(
-                f"--blank-rect {text!r}: expected x,y,w,h (non-negative integers, in pixels)"
+                f"{option('blank_rect', repr(text))}: "
+                "expected x,y,w,h (non-negative integers, in pixels)"
             )
         rect = Rect(*(int(g) for g in m.groups()))
         if rect.w == 0 or rect.h == 0:
-            raise UsageError(f"--blank-rect {text!r}: width and height must be at least 1")
+            raise UsageError(
+                f"{option('blank_rect', repr(text))}: width and height must be at least 1"
+            )
         rects.append(rect)
     return rects
 
@@ -54,16 +57,15 @@ def blank_regions(ds: Dataset, rects: list[Rect]) -> dict[str, Any]:
     if "PixelData" not in ds:
         other = "FloatPixelData" in ds or "DoubleFloatPixelData" in ds
         raise UsageError(
-            "--blank-rect: "
+            f"{option('blank_rect')}: "
             + ("float pixel data is not supported" if other else "the file has no pixel data")
         )
     rows, cols = _int(ds, "Rows"), _int(ds, "Columns")
     frames = max(_int(ds, "NumberOfFrames", 1), 1)
     for r in rects:
         if r.x >= cols or r.y >= rows:
-            raise UsageError(
-                f"--blank-rect {r.x},{r.y},{r.w},{r.h}: outside the {cols} x {rows} image"
-            )
+            given = option("blank_rect", f"{r.x},{r.y},{r.w},{r.h}")
+            raise UsageError(f"{given}: outside the {cols} x {rows} image")
     ts = str(ds.file_meta.TransferSyntaxUID)
     syntax = S.by_uid(ts)
     compressed = not S.is_native(ts)
@@ -100,7 +102,7 @@ def _int(ds: Dataset, keyword: str, default: int | None = None) -> int:
     try:
         return int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise InputError(f"--blank-rect: invalid {keyword} {value!r}") from None
+        raise InputError(f"{option('blank_rect')}: invalid {keyword} {value!r}") from None
 
 
 def _fill(photometric: str, bits: int, samples: int) -> tuple[int, ...]:
@@ -112,7 +114,7 @@ def _fill(photometric: str, bits: int, samples: int) -> tuple[int, ...]:
 
 
 def _decode(ds: Dataset, ts: str, compressed: bool) -> tuple[np.ndarray, str]:
-    decoder = codecs.decoder(ts).require("--blank-rect")
+    decoder = codecs.decoder(ts).require(option("blank_rect"))
     name = S.by_uid(ts).title if S.by_uid(ts) else ts
     try:
         # Native data stays in its colour space; compressed colour data comes back as RGB.

@@ -2,18 +2,20 @@
 
 Array math of the pixel pipeline (LUTs, windowing, normalisation, statistics, histograms) takes
 an ``xp`` module from ``array_module(device)`` and uses only the numpy API both share.
+
+The device is chosen per call: the operation's option, else ``Context.device``. Nothing here
+reads the environment (the command line reads ``$DICOM_TOOLS_DEVICE`` into its Context), so a
+server can run calls on different devices at once.
 """
 
 from __future__ import annotations
 
-import os
 from types import ModuleType
 from typing import Any
 
-from dicom_tools.errors import MissingDependencyError, UsageError
+from dicom_tools.errors import MissingDependencyError, UsageError, option
 
 DEVICES = ("auto", "cpu", "gpu")
-ENV = "DICOM_TOOLS_DEVICE"
 
 
 def _cupy() -> ModuleType | None:
@@ -31,8 +33,8 @@ def _cupy() -> ModuleType | None:
 
 
 def resolve_device(device: str | None) -> str:
-    """The device asked for: the option, else $DICOM_TOOLS_DEVICE, else 'cpu'."""
-    chosen = (device or os.environ.get(ENV) or "cpu").strip().lower()
+    """The device asked for ('cpu' when none is)."""
+    chosen = (device or "cpu").strip().lower()
     if chosen not in DEVICES:
         raise UsageError(f"unknown device {chosen!r} (choose from {', '.join(DEVICES)})")
     return chosen
@@ -50,9 +52,9 @@ def array_module(device: str | None = None) -> ModuleType:
         return cupy
     if chosen == "gpu":
         raise MissingDependencyError(
-            "--device gpu needs CuPy and a CUDA GPU, and none was found "
+            f"{option('device', 'gpu')} needs CuPy and a CUDA GPU, and none was found "
             "(pip install 'dicom-tools[gpu]' on a machine with an NVIDIA GPU; "
-            "or use --device auto to fall back to the CPU)"
+            f"or use {option('device', 'auto')} to fall back to the CPU)"
         )
     import numpy
 

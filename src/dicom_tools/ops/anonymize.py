@@ -9,6 +9,7 @@ from typing import Any
 from dicom_tools.anonymize import AnonymizeOptions, Anonymizer, load_key
 from dicom_tools.anonymize.files import map_csv, read_for_anonymization, write_dataset
 from dicom_tools.anonymize.pixels import blank_regions, parse_rects
+from dicom_tools.context import DEFAULT, Context
 from dicom_tools.errors import DicomToolsError, InputError
 from dicom_tools.io import atomic_output, describe_exception
 from dicom_tools.result import Result
@@ -36,10 +37,15 @@ def anonymize(
     remove: list[str] | None = None,
     blank_rect: list[str] | None = None,
     uid_root: str | None = None,
+    context: Context = DEFAULT,
 ) -> Result:
+    """De-identify ``input`` into ``output``; the key is ``key`` or ``key_file``, else the
+    context's (a server's project key), else a random one (with a warning)."""
     # Options first: a usage error must not depend on the input being readable.
     rects = parse_rects(blank_rect)
     secret = load_key(key, key_file)
+    if secret is None and context.key:
+        secret = context.key.encode("utf-8")
     options = AnonymizeOptions(
         profile=profile or "basic",
         retain_uids=bool(retain_uids),
@@ -71,6 +77,8 @@ def anonymize(
         raise
     except Exception as exc:  # a value pydicom cannot parse, met while de-identifying
         raise InputError(f"{input}: cannot read DICOM data: {describe_exception(exc)}") from exc
+    for warning in report.warnings:
+        context.on_warning(warning)
 
     with contextlib.ExitStack() as stack:
         tmp = stack.enter_context(atomic_output(output))

@@ -19,7 +19,7 @@ from typing import Any
 from dicom_tools.dicom.dictionary import uid_name
 from dicom_tools.dicomjson.bulk import BulkSink
 from dicom_tools.dicomjson.encoder import encode_file
-from dicom_tools.errors import InputError, UsageError
+from dicom_tools.errors import InputError, UsageError, option
 from dicom_tools.io import check_input_file, describe_exception, write_bytes_atomic
 from dicom_tools.result import Result
 
@@ -31,13 +31,18 @@ def _uid_name(uid: str | None) -> str | None:
 def _bulk_sink(output: Path | None, threshold: int | None, folder: str | None) -> BulkSink | None:
     if threshold is None:
         if folder is not None:
-            raise UsageError("--bulk-data-dir is only used with --bulk-data-threshold")
+            raise UsageError(
+                f"{option('bulk_data_dir')} is only used with {option('bulk_data_threshold')}"
+            )
         return None
     if threshold < 0:
-        raise UsageError(f"--bulk-data-threshold must be 0 or more, got {threshold}")
+        raise UsageError(f"{option('bulk_data_threshold')} must be 0 or more, got {threshold}")
     if output is None:
         if folder is None:
-            raise UsageError("with '-o -', --bulk-data-threshold needs --bulk-data-dir")
+            raise UsageError(
+                f"with '{option('output', '-', flag='-o')}', {option('bulk_data_threshold')} "
+                f"needs {option('bulk_data_dir')}"
+            )
         base = Path.cwd()  # the URIs are then relative to the current folder
         bulk_dir = Path(folder)
     else:
@@ -45,8 +50,8 @@ def _bulk_sink(output: Path | None, threshold: int | None, folder: str | None) -
         bulk_dir = Path(folder) if folder is not None else base / f"{output.stem}_bulk"
     if not bulk_dir.resolve().is_relative_to(base.resolve()):
         raise UsageError(
-            f"--bulk-data-dir {bulk_dir} must be inside {base.resolve()}, the folder its "
-            "BulkDataURIs are relative to (from-json reads nothing outside it)"
+            f"{option('bulk_data_dir', str(bulk_dir))} must be inside {base.resolve()}, the "
+            "folder its BulkDataURIs are relative to (from-json reads nothing outside it)"
         )
     return BulkSink(threshold, bulk_dir, base)
 

@@ -134,6 +134,11 @@ class DumpResult(Result):
         self._pending = None
         self._unread = False
 
+    def spelled(self, style: str) -> DumpResult:
+        """Itself: a dump is the file's content and names no option (spelling its text would
+        read the stream and build the JSON model)."""
+        return self
+
     def json_text(self) -> str:
         """The DICOM JSON of the file, byte for byte what ``to-json -o -`` prints."""
         if self._pending is not None or self._unread:

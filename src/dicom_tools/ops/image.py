@@ -6,7 +6,8 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-from dicom_tools.errors import InputError, UsageError
+from dicom_tools.context import DEFAULT, Context
+from dicom_tools.errors import InputError, UsageError, option
 from dicom_tools.io import atomic_output
 from dicom_tools.result import Result
 
@@ -27,8 +28,10 @@ def to_image(
     force_8bit: bool = False,
     force_16bit: bool = False,
     device: str | None = None,
+    context: Context = DEFAULT,
 ) -> Result:
-    """Render ``input`` to ``output`` (every frame of a multi-frame file unless ``frame``)."""
+    """Render ``input`` to ``output`` (every frame of a multi-frame file unless ``frame``);
+    the device is the option, else the context's."""
     # Heavy imports here, not at module level: the CLI imports nothing of this for other verbs.
     from dicom_tools.dicom.pixels import open_pixels
     from dicom_tools.imaging.backend import array_module, resolve_device
@@ -48,6 +51,7 @@ def to_image(
         fmt, window_center, window_width, normalize, disable_voi_lut, force_8bit, force_16bit
     )
     bits = 16 if force_16bit else 8
+    device = device or context.device
     xp = array_module(device)
 
     src = open_pixels(input)
@@ -63,7 +67,8 @@ def to_image(
     renderer = Renderer(src, settings, xp)
     if bits == 16 and renderer.is_color:
         raise UsageError(
-            f"{input}: --force-16bit writes 16-bit grayscale; this is a {src.photometric} image"
+            f"{input}: {option('force_16bit')} writes 16-bit grayscale; "
+            f"this is a {src.photometric} image"
         )
     # The grayscale pipeline's options have no meaning for colour; say so rather than fail.
     ignored = [
@@ -121,18 +126,21 @@ def _check_options(
     from dicom_tools.imaging.lut import Window
 
     if force_8bit and force_16bit:
-        raise UsageError("--force-8bit and --force-16bit exclude each other")
+        raise UsageError(f"{option('force_8bit')} and {option('force_16bit')} exclude each other")
     if force_16bit and fmt == "jpeg":
-        raise UsageError("--force-16bit needs PNG output: JPEG output is 8-bit")
+        raise UsageError(f"{option('force_16bit')} needs PNG output: JPEG output is 8-bit")
     if (center is None) != (width is None):
-        raise UsageError("--window-center and --window-width go together: give both or neither")
+        raise UsageError(
+            f"{option('window_center')} and {option('window_width')} go together: "
+            "give both or neither"
+        )
     if center is None:
         return None
     if normalize or disable_voi_lut:
-        other = "--normalize" if normalize else "--disable-voi-lut"
+        other = option("normalize" if normalize else "disable_voi_lut")
         raise UsageError(f"an explicit window and {other} exclude each other")
     if not width >= 1:  # type: ignore[operator]
-        raise UsageError(f"--window-width must be at least 1 (got {width:g})")
+        raise UsageError(f"{option('window_width')} must be at least 1 (got {width:g})")
     return Window(float(center), float(width), "LINEAR", "option")  # type: ignore[arg-type]
 
 

@@ -22,8 +22,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from dicom_tools.context import DEFAULT, Context
 from dicom_tools.dicom.pixels import PixelSource, open_pixels
-from dicom_tools.errors import UsageError
+from dicom_tools.errors import UsageError, option
 from dicom_tools.imaging import backend
 from dicom_tools.imaging.modality import modality_params
 from dicom_tools.imaging.statistics import (
@@ -53,10 +54,15 @@ def _open(
 
 
 def stats(
-    input: Path, *, frame: int | None = None, stored: bool = False, device: str | None = None
+    input: Path,
+    *,
+    frame: int | None = None,
+    stored: bool = False,
+    device: str | None = None,
+    context: Context = DEFAULT,
 ) -> Result:
     """Statistics of the modality (or stored) values of one frame or of the whole file."""
-    xp, src, names, stream = _open(input, frame, stored, device)
+    xp, src, names, stream = _open(input, frame, stored, device or context.device)
     if stream.mode == "float" and stream.single:
         values = frame_values(src, frame or 0, xp, stored)
         channels = [direct_stats(channel(values, c, src), xp) for c in range(len(names))]
@@ -86,15 +92,16 @@ def histogram(
     stored: bool = False,
     plot: str | Path | None = None,
     device: str | None = None,
+    context: Context = DEFAULT,
 ) -> Result:
     """Histogram (counts, bin edges, min, max) of the modality (or stored) values."""
     bins = 256 if bins is None else int(bins)
     if bins <= 0:
-        raise UsageError(f"--bins must be a positive number of bins, not {bins}")
+        raise UsageError(f"{option('bins')} must be a positive number of bins, not {bins}")
     hist_range = _check_range(range)
     if plot is not None and Path(plot).resolve() == Path(input).resolve():
         raise UsageError(f"histogram: plot {plot} would overwrite the input")
-    xp, src, names, stream = _open(input, frame, stored, device)
+    xp, src, names, stream = _open(input, frame, stored, device or context.device)
     if stream.mode == "float" and stream.single:
         values = frame_values(src, frame or 0, xp, stored)
         channels = [
@@ -133,11 +140,11 @@ def _check_range(value: Any) -> tuple[float, float] | None:
     try:
         lo, hi = (float(v) for v in value)
     except (TypeError, ValueError):
-        raise UsageError("--range needs two numbers, LO HI") from None
+        raise UsageError(f"{option('range')} needs two numbers, LO HI") from None
     if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise UsageError(f"--range {lo} {hi}: both ends must be finite")
+        raise UsageError(f"{option('range', f'{lo} {hi}')}: both ends must be finite")
     if lo >= hi:
-        raise UsageError(f"--range {lo:g} {hi:g}: LO must be less than HI")
+        raise UsageError(f"{option('range', f'{lo:g} {hi:g}')}: LO must be less than HI")
     return lo, hi
 
 

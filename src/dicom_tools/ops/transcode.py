@@ -35,7 +35,7 @@ from dicom_tools.dicom.pixels import PIXEL_TAGS, PixelSource, dataset_syntax
 from dicom_tools.dicom.syntaxes import Syntax
 from dicom_tools.dicom.vr import WORD_SIZES
 from dicom_tools.dicom.writer import file_meta, write_part10
-from dicom_tools.errors import InputError, UsageError
+from dicom_tools.errors import InputError, UsageError, option
 from dicom_tools.io import atomic_output, describe_exception, read_dataset
 from dicom_tools.result import Result
 
@@ -46,8 +46,7 @@ if TYPE_CHECKING:
 DEFER_SIZE = 4096  # larger values stay on disk until written (pixel data is read per frame)
 EOT_THRESHOLD = 2**32 - 1  # a Basic Offset Table cannot address more (PS3.5 A.4)
 SPOOL_SIZE = 64 * 2**20  # decoded pixel data larger than this goes through a temporary file
-# The option names in messages, and the targets that take each.
-_FLAGS = {"quality": "--quality", "ratio": "--ratio", "near_lossless": "--near-lossless"}
+# The targets that take each lossy option.
 _USERS = {
     "quality": "jpeg-baseline, jpeg2000, htj2k",
     "ratio": "jpeg2000, htj2k",
@@ -78,9 +77,9 @@ def transcode(
         rows = codecs.capabilities()
         return Result(data={"syntaxes": rows}, text=codecs.capabilities_text(rows))
     if input is None:
-        raise UsageError("an input file is required (or --list)")
+        raise UsageError(f"an input file is required (or {option('list')})")
     if output is None:
-        raise UsageError("transcode: an output path is required (--output)")
+        raise UsageError(f"transcode: an output path is required ({option('output')})")
     target = _target(transfer_syntax or "explicit-vr-little-endian", quality, ratio, near_lossless)
     codecs.encoder(target.syntax.uid).require()  # fail before reading anything
     return _Job(Path(input), Path(output), target).run()
@@ -94,21 +93,21 @@ def _target(name: str, quality: int | None, ratio: float | None, near: int | Non
     syntax = S.lookup(name)
     encoder = codecs.encoder(syntax.uid)
     given = {"quality": quality, "ratio": ratio, "near_lossless": near}
-    for option, value in given.items():
-        if value is not None and option not in encoder.options:
+    for name, value in given.items():
+        if value is not None and name not in encoder.options:
             kind = "a lossless" if not syntax.lossy else "this"
             raise UsageError(
-                f"{_FLAGS[option]} does not apply to {syntax.name} ({kind} target); it is used "
-                f"by {_USERS[option]}"
+                f"{option(name)} does not apply to {syntax.name} ({kind} target); it is used "
+                f"by {_USERS[name]}"
             )
     if quality is not None and ratio is not None:
-        raise UsageError("give --quality or --ratio, not both")
+        raise UsageError(f"give {option('quality')} or {option('ratio')}, not both")
     if quality is not None and not 1 <= quality <= 100:
-        raise UsageError(f"--quality must be 1 to 100, not {quality}")
+        raise UsageError(f"{option('quality')} must be 1 to 100, not {quality}")
     if ratio is not None and not ratio > 1:
-        raise UsageError(f"--ratio must be greater than 1, not {ratio:g}")
+        raise UsageError(f"{option('ratio')} must be greater than 1, not {ratio:g}")
     if near is not None and not 1 <= near <= 255:
-        raise UsageError(f"--near-lossless must be 1 to 255, not {near}")
+        raise UsageError(f"{option('near_lossless')} must be 1 to 255, not {near}")
     opts = encoder.codec_options(quality, ratio, near)
     given_any = any(v is not None for v in given.values())
     return _Target(syntax, opts, lossy=syntax.lossy, options_given=given_any)
