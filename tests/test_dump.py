@@ -192,19 +192,9 @@ DCMDUMP_OPTIONS = {
 }
 
 
-_AMBIGUOUS_VR = pytest.mark.xfail(
-    strict=True,
-    reason="bug: dump prints the dictionary's 'OB or OW' as the VR of the encapsulated Pixel "
-    "Data of SC_rgb_jpeg.dcm (implicit VR data set): '(7fe0,0010) OB or OW (PixelSequence #=2)'; "
-    "dcmdump -vr shows OB, the VR of encapsulated pixel data (PS3.5 A.4)",
-)
-
-
-@pytest.mark.parametrize(
-    "path",
-    [pytest.param(p, marks=_AMBIGUOUS_VR) if p.name == "SC_rgb_jpeg.dcm" else p for p in CORPUS],
-    ids=[p.name for p in CORPUS],
-)
+# SC_rgb_jpeg.dcm: an implicit VR data set whose encapsulated Pixel Data the dictionary calls
+# "OB or OW"; dcmdump -vr shows OB, the VR of encapsulated pixel data (PS3.5 A.4).
+@pytest.mark.parametrize("path", CORPUS, ids=[p.name for p in CORPUS])
 def test_every_element_matches_dcmdump(path):
     ref = dcmdump(path, *DCMDUMP_OPTIONS.get(path.name, []))
     assert ref is not None, f"dcmdump cannot read {path.name}"

@@ -8,6 +8,11 @@ return None, and the caller asks pydicom's ``convert_encodings``, which handles 
 
 from __future__ import annotations
 
+# Bytes after which ISO 2022 decoding returns to the initial code element (PS3.5 6.1.2.5.3):
+# control characters and the value delimiter in text, plus the component delimiters in PN.
+TEXT_DELIMITERS = frozenset((0x0D, 0x0A, 0x09, 0x0C, 0x5C))
+PN_DELIMITERS = frozenset((0x5E, 0x3D, 0x5C))
+
 DEFAULT = "iso8859"  # the default repertoire, decoded as Latin-1 (as pydicom does)
 
 CODECS: dict[str, str] = {

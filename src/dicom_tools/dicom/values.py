@@ -7,10 +7,12 @@ end of each value; LT, ST, UT: the end, and a backslash is text), DS becomes ``f
 ``int``, binary numbers are unpacked in the data set's byte order; one value is a scalar, more
 are a list, none is ``None``.
 
-What these rules cannot decode the same way pydicom would (text in another character set,
-ISO 2022 escapes, a number of the wrong length, a DS or IS that is not a plain number, a PN
-with component groups, an ambiguous VR) raises ``Undecodable``: the caller decides (today: it
-asks pydicom, lazily).
+Text in another character set is decoded with the codec its one defined term names
+(``charsets``, pydicom's table); ISO 2022 code extensions and several terms go to pydicom's
+``decode_bytes``, imported only then. What these rules cannot decode the way pydicom would (a
+number of the wrong length, a DS or IS that is not a plain number, bytes invalid in their
+character set, an ambiguous VR) raises ``Undecodable``: the caller decides (today: it asks
+pydicom, lazily).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import re
 import struct
 from typing import Any
 
+from dicom_tools.dicom.charsets import PN_DELIMITERS, TEXT_DELIMITERS, python_codecs
 from dicom_tools.dicom.dictionary import entry, private_entry
 from dicom_tools.dicom.vr import NUMBER_FORMATS, NUMBER_SIZES
 
@@ -64,11 +67,12 @@ def decode(vr: str, raw: bytes, little: bool = True, charset: str = "") -> Any:
             raise Undecodable(f"{len(raw)} bytes is no whole number of tags")
         words = struct.unpack(f"{'<' if little else '>'}{2 * n}H", raw)
         return _one_or_list([g << 16 | e for g, e in zip(words[::2], words[1::2], strict=True)])
-    if b"\x1b" in raw or (
-        vr in _CHARSET_VRS and not raw.isascii() and charset not in DEFAULT_CHARSETS
-    ):
-        raise Undecodable("text in another character set")
-    text = raw.decode("latin-1")
+    if vr in _CHARSET_VRS and (b"\x1b" in raw or not raw.isascii()):
+        text = _decode_text(raw, charset, vr)
+    elif b"\x1b" in raw:
+        raise Undecodable("escape sequence in a default repertoire value")
+    else:
+        text = raw.decode("latin-1")
     if vr == "AE":
         values = [v.strip() for v in text.split("\\")]
     elif vr in _STRIP_WHOLE:
@@ -80,10 +84,9 @@ def decode(vr: str, raw: bytes, little: bool = True, charset: str = "") -> Any:
     elif vr == "UR":
         values = [text.rstrip()]
     elif vr == "PN":
-        text = raw.rstrip(b"\0 ").decode("latin-1")
-        if "=" in text:
-            raise Undecodable("person name with component groups")
-        values = text.split("\\")
+        text = text.rstrip("\0 ")
+        # pydicom's PersonName drops empty trailing component groups ("A^B=C^D=").
+        values = [v.rstrip("=") for v in text.split("\\")]
     elif vr == "DS":
         values = text.strip().rstrip(" \0").split("\\")
         if not all(_DS.match(v) for v in values):
@@ -103,6 +106,33 @@ def decode(vr: str, raw: bytes, little: bool = True, charset: str = "") -> Any:
     if values == [""]:
         return None
     return _one_or_list(values)
+
+
+def _decode_text(raw: bytes, charset: str, vr: str) -> str:
+    """Text in the character set(s) ``charset`` names, decoded as pydicom decodes it: one term
+    by its Python codec; code extensions (ISO 2022 escapes, several terms) by pydicom's
+    ``decode_bytes``, imported only for them. Bytes invalid in the codec raise Undecodable."""
+    terms = [v.strip(" \0") for v in charset.split("\\")] if charset else []
+    codecs = python_codecs(terms)
+    if codecs is not None and b"\x1b" not in raw:
+        try:
+            return raw.decode(codecs[0] if charset not in DEFAULT_CHARSETS else "latin-1")
+        except (UnicodeDecodeError, LookupError):
+            raise Undecodable(f"text invalid in {codecs[0]}") from None
+    import warnings
+
+    from pydicom.charset import convert_encodings, decode_bytes
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a value pydicom would warn about: its own path
+        try:
+            return decode_bytes(
+                raw,
+                convert_encodings(terms or [""]),
+                set(PN_DELIMITERS if vr == "PN" else TEXT_DELIMITERS),
+            )
+        except (UserWarning, LookupError, UnicodeDecodeError, ValueError):
+            raise Undecodable("text pydicom decodes with a warning") from None
 
 
 def element_vr(tag: int, written: str | None, length: int, creator: str | None = None) -> str:

@@ -81,8 +81,12 @@ def write_part10(
     # nothing here can know them), its pixel data left as it is.
     implicit, little = (not syntax.explicit_vr, syntax.little_endian) if syntax else (False, True)
     if "PixelData" in ds and syntax is not None:
-        # PS3.5 A.4: encapsulated pixel data has undefined length
-        ds["PixelData"].is_undefined_length = syntax.encapsulated
+        # PS3.5 A.4: encapsulated pixel data has undefined length and VR OB, whatever the input
+        # said (some files carry OW there; dcmconv and gdcmconv write OB too).
+        pixel_data = ds["PixelData"]
+        pixel_data.is_undefined_length = syntax.encapsulated
+        if syntax.encapsulated:
+            pixel_data.VR = "OB"
     meta.FileMetaInformationGroupLength = 0  # computed by write_file_meta_info
 
     own = isinstance(dest, str | os.PathLike)

@@ -1,10 +1,13 @@
 """DICOM to DICOM JSON text: one writer for every value, fed from the bytes of the file.
 
 ``file_to_json`` walks the file with the base reader's byte walker and decodes each value from
-its bytes by VR: no pydicom, no numpy on this path. Files it does not handle exactly as the
-pydicom path does (a structural defect, no File Meta Information, deflate, a repeated tag, a UN
-of undefined length, a VR only pydicom's reader infers...) give None, and the caller converts
-them with ``dataset_to_json`` (``dicomjson.dataset``), which reports broken files as before.
+its bytes by VR: no pydicom, no numpy on this path; files without File Meta Information,
+deflated ones (the reader inflates them), sequences in UN and an explicit-UN Specific Character
+Set included. Files it does not handle exactly as the pydicom path does (a structural defect, a
+repeated tag, group 0002 in the data set, a VR only pydicom's reader infers) give None, and the
+caller converts them with ``dataset_to_json`` (``dicomjson.dataset``), which reports broken
+files with pydicom's wording as before (on the test corpus and bad inputs, only broken files
+still go there, and all of them end in that error).
 Both paths write through ``JsonWriter``, so a value reads the same whichever path it took.
 """
 
@@ -255,7 +258,7 @@ def file_to_json(path: Path, bulk: BulkSink | None = None) -> JsonText | None:
     except Exception:  # nothing like DICOM: the pydicom path words the error
         return None
     try:
-        if parsed.problems or not parsed.prefix or not parsed.meta.elements or parsed.deflated:
+        if parsed.problems or (parsed.meta.elements and not parsed.preamble):
             return None
         writer = _FromBytes(parsed, bulk)
         writer.dataset(parsed.dataset, [DEFAULT], [], "", "", meta=parsed.meta)
@@ -328,9 +331,11 @@ class _FromBytes(JsonWriter):
         if el.explicit:
             vr = el.vr
             if tag == SPECIFIC_CHARACTER_SET and vr == "UN":
-                raise _Fallback  # pydicom decodes it while reading: it becomes CS there
-            if undefined and vr not in ("SQ", "OB", "OW"):
-                raise _Fallback  # pydicom infers a VR (UN of undefined length...)
+                vr = "CS"  # pydicom decodes it while reading: it becomes CS there
+            elif undefined and vr == "UN" and el.items is not None and el.le:
+                vr = "SQ"  # a sequence (PS3.5 6.2.2), read as one by the walker and pydicom
+            elif undefined and vr not in ("SQ", "OB", "OW"):
+                raise _Fallback  # pydicom infers a VR
         elif undefined:
             known = entry(tag)
             if known is not None:

@@ -412,6 +412,9 @@ class _Dumper(Formatter):
         inner = indent + "  "
         name = _private_name(tag, creators) if tag & 0x10000 else _public_name(tag)
         text = f"(PixelSequence #={count + 1})"
+        # Encapsulated pixel data is OB (PS3.5 A.4): the dictionary's "OB or OW" of an implicit
+        # VR data set resolves to it, as dcmdump shows; a VR written in the file stays.
+        vr = "OB" if " or " in vr else vr
         lines.append(_line(indent, tag, vr, text, _UNDEFINED, 1, name))
         eot = "no Extended Offset Table"
         if _EXTENDED_OFFSET_TABLE in d._dict:

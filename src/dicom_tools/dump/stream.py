@@ -5,12 +5,14 @@ so a front end prints while the file is read and a large file never sits in memo
 (the reader maps large files; values are read one at a time). The tree itself is built first,
 so a structural defect is known before any line is printed.
 
-What this path does not show the way the pydicom path does (see ``legacy``) is left to it:
-files without preamble or File Meta Information, with defects, deflated; sequences in UN,
-repeated tags, VRs only the data set's context resolves. Those are decided before any line
-(``stream_dump`` returns None) or, for a few, met while walking (``_Fallback``): then the
-pydicom path takes over if nothing was handed out yet. Text in other character sets is
-decoded by pydicom, element by element, imported only then.
+Files without preamble or File Meta Information, deflated data sets (the reader inflates them),
+implicit VR data sets under an explicit syntax, sequences in UN (the dictionary's SQ, or an
+unknown tag of undefined length) and implicit VR encapsulated pixel data are dumped here too.
+What is still left to the pydicom path (``legacy``): files with a structural defect (its
+error message is pydicom's wording) or nothing readable; and, met while walking
+(``_Fallback``), repeated tags, VRs only the data set's context resolves: then the pydicom
+path takes over if nothing was handed out yet. Text in other character sets is decoded by
+pydicom, element by element, imported only then.
 """
 
 from __future__ import annotations
@@ -71,20 +73,20 @@ def stream_dump(
     """The dump of ``parsed`` as text chunks (joined, the whole text), or None when the file
     goes the pydicom way. The chunks close ``parsed`` when done."""
     ts = parsed.transfer_syntax
-    syntax = by_uid(ts)
     if (
         parsed.problems
-        or not parsed.preamble
-        or parsed.deflated
-        or not ts
-        or syntax is None
-        or not parsed.meta.elements
         or not parsed.dataset.elements
-        or parsed.explicit != syntax.explicit_vr
-        or parsed.little != syntax.little_endian
+        or (ts and by_uid(ts) is None)
+        or (parsed.meta.elements and not parsed.preamble)
     ):
         return None
-    return _chunks(parsed, max_depth, limit, path, f"# Used TransferSyntax: {uid_name(ts) or ts}")
+    if ts:
+        ts_text = uid_name(ts) or ts
+    else:  # no transfer syntax (or no meta at all): the encoding the reader found
+        vr = "Explicit VR" if parsed.explicit else "Implicit VR"
+        endian = "Little" if parsed.little else "Big"
+        ts_text = f"{vr} {endian} Endian (no transfer syntax in the meta information)"
+    return _chunks(parsed, max_depth, limit, path, f"# Used TransferSyntax: {ts_text}")
 
 
 def _chunks(
@@ -94,10 +96,11 @@ def _chunks(
     lines = dumper.lines
     handed_out = False
     try:
-        lines += ["", "# Dicom-File-Format", "", "# Dicom-Meta-Information-Header"]
-        lines.append("# Used TransferSyntax: Explicit VR Little Endian")
-        dumper.item(parsed.meta, 0, parsed.meta_buffer, True, None, None)
-        lines.append("")
+        if parsed.meta.elements:  # a data set alone (no File Meta Information) has no header
+            lines += ["", "# Dicom-File-Format", "", "# Dicom-Meta-Information-Header"]
+            lines.append("# Used TransferSyntax: Explicit VR Little Endian")
+            dumper.item(parsed.meta, 0, parsed.meta_buffer, True, None, None)
+            lines.append("")
         lines += ["# Dicom-Data-Set", ts_text]
         for _ in dumper.top(parsed.dataset, parsed.buffer, parsed.little):
             if len(lines) >= FLUSH_LINES:
@@ -172,7 +175,7 @@ class _Streamer(Formatter):
         mv = memoryview(buf)
         charset = by_tag.get(0x00080005)
         if charset is not None:
-            encodings = _charset(charset, buf)
+            encodings = _charset(charset, buf) or encodings
         rep = by_tag.get(0x00280103)
         if rep is not None and rep.length:
             if rep.length != 2:
@@ -187,8 +190,8 @@ class _Streamer(Formatter):
                 vr = el.vr
                 if vr == "UN":  # pydicom takes the dictionary's VR where it knows one
                     vr = _vr_of(tag, "UN", raw_creators)
-                    if vr == "SQ" or len(vr) != 2:
-                        raise _Fallback  # a sequence in UN, an ambiguous VR: pydicom's way
+                    if len(vr) != 2 or (vr == "SQ" and (el.items is None or not little)):
+                        raise _Fallback  # an ambiguous VR, a sequence that is not one
             elif not tag & 0x10000:
                 vr = implicit_vrs.get(tag)
                 if vr is None:
@@ -196,17 +199,21 @@ class _Streamer(Formatter):
             else:
                 vr = _vr_of(tag, None, raw_creators)
             if len(vr) != 2:  # ambiguous: resolved as pydicom does for implicit VR
-                if tag == PIXEL_DATA or tag in _WAVEFORM_OB_OW:
+                if tag == PIXEL_DATA and el.fragments is not None:
+                    vr = "OB"  # encapsulated (PS3.5 A.4), as dcmdump shows it
+                elif tag == PIXEL_DATA or tag in _WAVEFORM_OB_OW:
                     vr = "OW"
                 elif tag in _us_ss_by_pixel_rep() and pixel_rep is not None:
                     vr = "US" if pixel_rep == 0 else "SS"
                 else:
                     raise _Fallback
+            if vr == "UN" and el.items is not None and length == UNDEFINED and little:
+                vr = "SQ"  # unknown, undefined length: a sequence (PS3.5 6.2.2), as pydicom reads
             if el.items is not None and vr == "SQ":
                 self.sequence(el, tag, vr, depth, buf, little, creators, encodings, pixel_rep)
                 continue
             if length == UNDEFINED:
-                if el.fragments is None or not el.explicit or not little:
+                if el.fragments is None or not little:
                     raise _Fallback
                 self.fragments(item, el, tag, vr, indent, mv, creators)
                 continue
@@ -365,11 +372,12 @@ class _Streamer(Formatter):
         lines.append(_line(indent, 0xFFFEE0DD, "na", f"({end})", 0, 0, end))
 
 
-def _charset(charset: Any, buf: Any) -> str:
-    """The Specific Character Set's value (pydicom turns it into codecs when text needs it)."""
+def _charset(charset: Any, buf: Any) -> str | None:
+    """The Specific Character Set's value (pydicom turns it into codecs when text needs it);
+    None when empty: the enclosing data set's then applies, as in pydicom."""
     value = bytes(buf[charset.pos : charset.pos + charset.length])
     if not value.strip(b" \0"):
-        raise _Fallback
+        return None
     return value.decode("latin-1")
 
 

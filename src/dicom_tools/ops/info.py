@@ -1,9 +1,12 @@
 """info: a patient/study/series/instance/image summary, read without pixel data.
 
 Read by the base reader (``dicom.reader``), values decoded from their bytes
-(``dicom.values``): no pydicom on this path. Files it does not read the way pydicom did
-(structural defects, no File Meta Information, deflate, other character sets...) are read by
-pydicom as before, so their output and error messages stay the same.
+(``dicom.values``): no pydicom on this path, except for text with ISO 2022 code extensions,
+which ``dicom.values`` hands to pydicom's decoder. Files without File Meta Information, deflated
+ones, sequences in UN and text in other character sets are read here too. What is still read
+by pydicom as before (``_from_pydicom``), so that output and error messages stay the same:
+files with a structural defect or nothing readable, repeated tags, and values these rules do
+not decode as pydicom does (a DS or IS that is not a number, as in badVR.dcm).
 """
 
 from __future__ import annotations
@@ -60,8 +63,8 @@ def info(input: Path, *, verbose: bool = False) -> Result:
 
 def _from_reader(path: Path, verbose: bool) -> dict[str, Any] | None:
     """The summary from the base reader, or None when the file needs pydicom's reading: a
-    structural defect (whose message pydicom's path gives), no File Meta Information, a
-    deflated data set, repeated tags, or a value these rules do not decode as pydicom does."""
+    structural defect (whose message pydicom's path gives), repeated tags, or a value these
+    rules do not decode as pydicom does."""
     try:
         parsed = parse_file(path)
     except (ValueError, OSError):
@@ -80,13 +83,9 @@ def _summary(parsed: ParsedFile, path: Path, verbose: bool) -> dict[str, Any] | 
     ds, meta = parsed.dataset, parsed.meta
     if (
         parsed.problems
-        or not parsed.preamble
-        or not ts
-        or syntax is None
-        or parsed.deflated
+        or (meta.elements and not parsed.preamble)
+        or (ts and syntax is None)
         or not ds.elements
-        or parsed.explicit != syntax.explicit_vr
-        or parsed.little != syntax.little_endian
         or len(ds.by_tag) != len(ds.elements)
         or len(meta.by_tag) != len(meta.elements)
     ):
@@ -119,7 +118,7 @@ def _summary(parsed: ParsedFile, path: Path, verbose: bool) -> dict[str, Any] | 
         vr = element_vr(tag, el.vr if el.explicit else None, el.length, creator)
         names[tag] = _tag_name(tag)
         if el.length == UNDEFINED:
-            if vr == "SQ" and el.items is not None:
+            if vr in ("SQ", "UN") and el.items is not None:  # UN: a sequence (PS3.5 6.2.2)
                 values[tag] = f"<sequence of {len(el.items)} item(s)>"
             elif el.fragments is not None:
                 end = el.fragments[-1][0] + el.fragments[-1][1] if el.fragments else el.pos
