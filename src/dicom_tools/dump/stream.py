@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import struct
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from dicom_tools.dicom.dictionary import tags_of_vr, uid_name
 from dicom_tools.dicom.reader import UNDEFINED, ParsedFile
@@ -44,6 +42,11 @@ from dicom_tools.dump.layout import (
     _public_name,
     _tag_text,
 )
+
+TYPE_CHECKING = False  # typing costs start-up time
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
 
 # Lines per chunk handed out (a dump longer than this is walked twice: see ``_chunks``).
 FLUSH_LINES = 4096
