@@ -9,6 +9,7 @@ UL; every lookup is cached.
 from __future__ import annotations
 
 from functools import cache
+from operator import itemgetter
 
 # Start-up matters here (every header command looks tags up), so no typing at run time and
 # the generated tables are plain strings, split on first use: see scripts/gen_dicom_tables.py.
@@ -29,25 +30,12 @@ class Entry(tuple):
     def __repr__(self) -> str:
         return "Entry(vr={!r}, vm={!r}, keyword={!r}, retired={!r}, name={!r})".format(*self)
 
-    @property
-    def vr(self) -> str:
-        return self[0]
-
-    @property
-    def vm(self) -> str:
-        return self[1]
-
-    @property
-    def keyword(self) -> str:
-        return self[2]
-
-    @property
-    def retired(self) -> bool:
-        return self[3]
-
-    @property
-    def name(self) -> str:
-        return self[4]
+    # fields as C-level getters: entries are read in every hot loop of dump and to-json
+    vr: str = property(itemgetter(0))  # type: ignore[assignment]
+    vm: str = property(itemgetter(1))  # type: ignore[assignment]
+    keyword: str = property(itemgetter(2))  # type: ignore[assignment]
+    retired: bool = property(itemgetter(3))  # type: ignore[assignment]
+    name: str = property(itemgetter(4))  # type: ignore[assignment]
 
 
 @cache
@@ -163,21 +151,11 @@ class UidEntry(tuple):
     def __repr__(self) -> str:
         return "UidEntry(name={!r}, type={!r}, keyword={!r}, retired={!r})".format(*self)
 
-    @property
-    def name(self) -> str:
-        return self[0]
-
-    @property
-    def type(self) -> str:
-        return self[1]
-
-    @property
-    def keyword(self) -> str:
-        return self[2]
-
-    @property
-    def retired(self) -> bool:
-        return self[3]
+    # fields as C-level getters, as Entry's
+    name: str = property(itemgetter(0))  # type: ignore[assignment]
+    type: str = property(itemgetter(1))  # type: ignore[assignment]
+    keyword: str = property(itemgetter(2))  # type: ignore[assignment]
+    retired: bool = property(itemgetter(3))  # type: ignore[assignment]
 
 
 @cache
