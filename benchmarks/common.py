@@ -35,10 +35,13 @@ __all__ = [
     "README",
     "WORK_ROOT",
     "child_seconds",
+    "cold_medians",
+    "compile_package",
     "corpus_file",
     "corpus_files",
     "dcmtk_version",
     "fresh_dir",
+    "load_average",
     "machine",
     "make_series",
     "md_table",
@@ -99,6 +102,33 @@ def run_quiet(cmd: Sequence[str]) -> float:
 def timed(cmd: Sequence[str], repeat: int) -> float:
     """Median wall seconds of ``repeat`` runs of ``cmd`` (each as :func:`run_quiet`)."""
     return statistics.median(run_quiet(cmd) for _ in range(repeat))
+
+
+def compile_package() -> None:
+    """Byte-compile the dicom_tools package the children import, as an installed package is:
+    cold runs then read .pyc files, as a user's do, whatever PYTHONDONTWRITEBYTECODE says here."""
+    code = "import dicom_tools, os; print(os.path.dirname(dicom_tools.__file__))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV)
+    package = out.stdout.strip()
+    subprocess.run([sys.executable, "-m", "compileall", "-q", package], check=True, env=ENV)
+
+
+def cold_medians(commands: Mapping[str, Sequence[str]], repeat: int) -> dict[str, float]:
+    """Median wall seconds of each command (one process per run, with ENV): one warm-up run
+    each (page cache, byte code), then ``repeat`` rounds of one run of each, interleaved, so
+    that the machine's load weighs on every command alike."""
+    for cmd in commands.values():
+        run_quiet(cmd)
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, cmd in commands.items():
+            times[name].append(run_quiet(cmd))
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, for the report: timings depend on them."""
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def child_seconds(

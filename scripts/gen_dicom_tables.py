@@ -39,13 +39,24 @@ def main() -> None:
     (OUT / "__init__.py").write_text(
         '"""Generated DICOM tables (see scripts/gen_dicom_tables.py)."""\n'
     )
-    # tag: (VR, VM, keyword, retired, name)
-    body = ["TAGS = {"]
-    for tag, (vr, vm, name, retired, kw) in sorted(DicomDictionary.items()):
-        body.append(f"    0x{tag:08X}: ({vr!r}, {vm!r}, {kw!r}, {int(bool(retired))}, {name!r}),")
-    body.append("}")
+    # Public elements: the sorted tags as a tuple of ints, and one tab-separated line per tag
+    # in a single string. A .pyc loads both in well under a millisecond (a dict of 5,000
+    # tuples takes several); dicom/dictionary.py splits the lines on first use and a row
+    # only when its tag is looked up.
+    rows = sorted(DicomDictionary.items())
+    for _tag, row in rows:
+        assert not any("\t" in str(v) or "\n" in str(v) for v in row), row
+    body = ["# The tags, in the order of the lines of ROWS.", "KEYS = ("]
+    body += [f"    0x{tag:08X}," for tag, _ in rows]
+    body += [")", "", "# VR <tab> VM <tab> keyword <tab> retired (0/1) <tab> name, a line a tag"]
+    body.append("ROWS = (")
+    last = len(rows) - 1
+    for i, (_tag, (vr, vm, name, retired, kw)) in enumerate(rows):
+        line = f"{vr}\t{vm}\t{kw}\t{int(bool(retired))}\t{name}" + ("\n" if i < last else "")
+        body.append(f"    {line!r}")
+    body.append(")")
     body.append("")
-    body.append("# Repeating groups: mask with x for the varying digits -> the same tuple")
+    body.append("# Repeating groups: mask (x: a varying digit) -> (VR, VM, keyword, retired, name)")
     body.append("REPEATERS = {")
     for mask, (vr, vm, name, retired, kw) in sorted(RepeatersDictionary.items()):
         body.append(
@@ -54,7 +65,7 @@ def main() -> None:
     body.append("}")
     _write(
         "dictionary.py",
-        "The DICOM data dictionary (PS3.6 section 6): tag -> (VR, VM, keyword, retired, name).",
+        "The DICOM data dictionary (PS3.6 section 6): KEYS (tags) and ROWS (one line per tag).",
         "DICOM PS3.6",
         body,
     )
@@ -69,19 +80,28 @@ def main() -> None:
         "DICOM PS3.6 Annex A",
         body,
     )
-    # creator: {"ggggxxee" mask: (VR, VM, name, retired)}
-    body = ["PRIVATE = {"]
+    # Private elements: creator -> its block, one tab-separated line per element. Only the
+    # block of a creator met in a file is split (dicom/dictionary.py), not all ~450 of them.
+    body = [
+        "# creator -> lines of 'ggggxxee' mask <tab> VR <tab> VM <tab> name <tab> retired (0/1)",
+        "PRIVATE = {",
+    ]
     for creator, entries in sorted(private_dictionaries.items()):
-        body.append(f"    {creator!r}: {{")
+        lines = []
         for mask, (vr, vm, name, retired) in sorted(entries.items()):
-            body.append(
-                f"        {mask.upper()!r}: ({vr!r}, {vm!r}, {name!r}, {int(bool(retired))}),"
-            )
-        body.append("    },")
+            row = (mask.upper(), vr, vm, name, str(int(bool(retired))))
+            assert not any("\t" in v or "\n" in v for v in row), (creator, row)
+            lines.append("\t".join(row))
+        body.append(f"    {creator!r}: (")
+        last = len(lines) - 1
+        for i, line in enumerate(lines):
+            text = line + "\n" if i < last else line
+            body.append(f"        {text!r}")
+        body.append("    ),")
     body.append("}")
     _write(
         "private.py",
-        "Known private data elements: creator -> {'ggggxxee': (VR, VM, name, retired)}.",
+        "Known private data elements: creator -> one line per element (see PRIVATE).",
         "GDCM's private dictionary",
         body,
     )

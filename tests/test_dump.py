@@ -494,3 +494,65 @@ def test_large_file_is_streamed_in_bounded_memory(tmp_path):
     )
     assert proc.returncode == 0 and proc.stdout.endswith("PixelData\n"), proc.stderr
     assert proc.stdout == dump(path).text + "\n"
+
+
+def _long_file(tmp_path: Path, items: int, tail: bytes = b"") -> Path:
+    """A file whose dump runs to several chunks: a sequence of ``items`` items (4 lines each),
+    and ``tail``, raw explicit VR little endian elements appended after the data set."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
+    ds.PatientName = "Long^Dump"
+    seq = []
+    for i in range(items):
+        item = Dataset()
+        item.ReferencedSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+        item.ReferencedSOPInstanceUID = f"1.2.3.{i}"
+        seq.append(item)
+    ds.ReferencedImageSequence = seq
+    path = tmp_path / "long.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    with open(path, "ab") as f:
+        f.write(tail)
+    return path
+
+
+def test_long_dump_comes_in_chunks(tmp_path):
+    """A dump of several chunks: the chunks make the whole text, which is dcmdump's."""
+    from dicom_tools.dump.stream import FLUSH_LINES
+
+    path = _long_file(tmp_path, FLUSH_LINES // 4 + 100)
+    chunks = list(dump(path).stream)
+    assert len(chunks) >= 2  # handed out between top-level elements, past FLUSH_LINES lines
+    assert all(c.count("\n") >= FLUSH_LINES for c in chunks[:-1])
+    text = "".join(chunks)
+    assert text == dump(path).text
+    _compare(dcmdump(path), parse(text))
+
+
+def test_case_left_to_pydicom_after_the_first_chunk(tmp_path):
+    """A case the stream leaves to pydicom (here a sequence written as UN) met after more
+    than a chunk of lines: the pydicom path dumps the whole file, nothing half printed."""
+    import struct
+
+    from dicom_tools.dump.legacy import dump_pydicom
+    from dicom_tools.dump.stream import FLUSH_LINES
+
+    # (0040,0275) Request Attributes Sequence, written as UN with no value, after the sequence.
+    tail = struct.pack("<HH2sHI", 0x0040, 0x0275, b"UN", 0, 0)
+    path = _long_file(tmp_path, FLUSH_LINES // 4 + 100, tail)
+    result = dump(path)
+    chunks = list(result.stream or [result.text])
+    text = "".join(chunks)
+    assert text == dump_pydicom(path, None, 64)[0]
+    assert text.count("\n") > FLUSH_LINES
+    lines = parse(text)
+    assert [(g.tag, g.vr) for g in lines if g.tag == "00400275"] == [("00400275", "SQ")]
+    _compare(dcmdump(path), parse(dump(path, max_value_len=FULL).text))

@@ -291,6 +291,100 @@ def _run_request(source: str) -> int:
     return result.returncode
 
 
+# --- the common verb invocations without argparse ------------------------------------------
+
+# argparse's Namespace without importing argparse: sys.implementation is a SimpleNamespace.
+_Namespace = type(sys.implementation)
+
+
+def _value(opt_type: str, text: str) -> Any:
+    """``text`` converted as argparse's ``type=`` does; ValueError where argparse would fail."""
+    return int(text) if opt_type == "int" else float(text) if opt_type == "float" else text
+
+
+def fast_parse(argv: list[str]) -> Any:
+    """The Namespace argparse would give for a plain verb invocation, or None to ask argparse.
+
+    Start-up matters (argparse and the modules it loads cost more than reading a header), so
+    the common shape (a verb, its input, ``--flag``, ``--flag VALUE``, ``--flag=VALUE``, exact
+    spellings only) is parsed here. Anything else (help, abbreviations, ``--``, short options
+    run together, values starting with ``-``, list options, a value argparse would reject, a
+    missing or extra input) returns None: argparse then parses it, so every message and exit
+    code stays argparse's own.
+    """
+    if not argv or argv[0] in ("ops", "run") or argv[0].startswith("-"):
+        return None
+    spec = registry.find(argv[0])
+    if spec is None or argv[0] not in (spec.verb, spec.name):  # find() forgives spellings
+        return None
+    if any(o.positional for o in spec.options):
+        return None
+    flags: dict[str, tuple[str, str, Any]] = {}  # flag -> (dest, type, option or None)
+    for opt in spec.options:
+        for f in (opt.short, opt.flag, *opt.aliases):
+            if f:
+                flags[f] = (opt.name, opt.type, opt)
+    if spec.output != "display":
+        flags["-o"] = flags["--output"] = ("output", "str", None)
+    if spec.json_flag:
+        flags["--json"] = ("json", "bool", None)
+    values: dict[str, Any] = {"debug": False, "verb": argv[0], "spec": spec}
+    for opt in spec.options:
+        default = opt.default
+        if opt.type == "bool":
+            default = bool(default)
+        elif isinstance(default, str):  # argparse converts a string default by the type
+            default = _value(opt.type, default)
+        values[opt.name] = default
+    if spec.output != "display":
+        values["output"] = None
+    if spec.json_flag:
+        values["json"] = False
+    positionals: list[str] = []
+    i = 1
+    while i < len(argv):
+        token = argv[i]
+        i += 1
+        if not token.startswith("-") or token == "-":
+            positionals.append(token)
+            continue
+        name, eq, attached = token.partition("=")
+        hit = flags.get(name)
+        if hit is None or (eq and not name.startswith("--")):
+            return None
+        dest, opt_type, opt = hit
+        if opt is not None and (opt.repeat or opt.nargs):
+            return None
+        if opt_type == "bool":
+            if eq:
+                return None
+            values[dest] = True
+            continue
+        if eq:
+            text = attached
+        elif i < len(argv) and (not argv[i].startswith("-") or argv[i] == "-"):
+            text = argv[i]
+            i += 1
+        else:
+            return None
+        if not text:
+            return None
+        try:
+            value = _value(opt_type, text)
+        except ValueError:
+            return None
+        if opt is not None and opt.choices and value not in opt.choices:
+            return None
+        values[dest] = value
+    if spec.input != "none":
+        if len(positionals) > 1 or (not positionals and not spec.input_optional):
+            return None
+        values["input"] = positionals[0] if positionals else None
+    elif positionals:
+        return None
+    return _Namespace(**values)
+
+
 def _parse(argv: list[str]) -> argparse.Namespace | None:
     """Parse ``argv``, answering ``--help``, ``--version`` and ``ops`` without argparse."""
     first = argv[0] if argv else ""
@@ -305,6 +399,9 @@ def _parse(argv: list[str]) -> argparse.Namespace | None:
     elif first == "ops" and all(a == "--json" for a in argv[1:]):
         _print_catalog("--json" in argv)
         return None
+    fast = fast_parse(argv)
+    if fast is not None:
+        return fast  # type: ignore[no-any-return]
     known = first in ("ops", "run") or (
         not first.startswith("-") and first and registry.find(first) is not None
     )

@@ -37,28 +37,72 @@ apart from that cache location; a test keeps it so.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+# Imported by every command: a plain class, no dataclasses or typing at run time (start-up).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def _drop(_message: str) -> None:
     return None
 
 
-@dataclass(frozen=True)
 class Context:
-    """Per-call settings; every field has a default, so ``Context()`` is a valid context."""
+    """Per-call settings; every field has a default, so ``Context()`` is a valid context.
 
-    #: receives each warning raised during the call, as one line of text
-    on_warning: Callable[[str], None] = field(default=_drop)
-    #: array backend for pixel operations ("cpu", "gpu", "auto"); None = the operation's default
-    device: str | None = None
-    #: secret key for keyed operations (de-identification); None = the operation's default
-    key: str | None = field(default=None, repr=False)
-    #: whether an existing output file may be replaced
-    overwrite: bool = True
-    #: who is calling, for messages and logs: "cli", "contract", "api", "web", ...
-    caller: str = "api"
+    - ``on_warning`` receives each warning raised during the call, as one line of text;
+    - ``device``: array backend for pixel operations ("cpu", "gpu", "auto"); None = the
+      operation's default;
+    - ``key``: secret key for keyed operations (de-identification); None = the operation's
+      default (never shown by ``repr``);
+    - ``overwrite``: whether an existing output file may be replaced;
+    - ``caller``: who is calling, for messages and logs: "cli", "contract", "api", "web", ...
+
+    Immutable, compared and hashed by its fields, as the frozen dataclass it replaces.
+    """
+
+    __slots__ = ("caller", "device", "key", "on_warning", "overwrite")
+
+    def __init__(
+        self,
+        on_warning: Callable[[str], None] = _drop,
+        device: str | None = None,
+        key: str | None = None,
+        overwrite: bool = True,
+        caller: str = "api",
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "on_warning", on_warning)
+        set_(self, "device", device)
+        set_(self, "key", key)
+        set_(self, "overwrite", overwrite)
+        set_(self, "caller", caller)
+
+    def _fields(self) -> tuple:
+        return (self.on_warning, self.device, self.key, self.overwrite, self.caller)
+
+    def __reduce__(self) -> tuple:  # pickled (to worker processes) by its fields
+        return (type(self), self._fields())
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")  # as a frozen dataclass
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:  # the key stays out of logs
+        return (
+            f"Context(on_warning={self.on_warning!r}, device={self.device!r}, "
+            f"overwrite={self.overwrite!r}, caller={self.caller!r})"
+        )
 
     @property
     def style(self) -> str:

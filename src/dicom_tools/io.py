@@ -11,14 +11,17 @@ import io as _io
 import os
 import struct
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from dicom_tools.dicom.source import Source
 from dicom_tools.errors import InputError, UsageError
 
+# typing and collections cost start-up time (every command loads this module)
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
+
     from pydicom import Dataset
 
 _configured = False

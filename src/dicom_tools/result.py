@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
-from typing import Any
-
 from dicom_tools.errors import render
 
+# Every command makes one: a plain class, no dataclasses or typing at run time (start-up).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
 
-@dataclass
+
 class Result:
     """What an operation produced.
 
@@ -23,12 +24,38 @@ class Result:
     ``render`` joins them.
     """
 
-    data: dict[str, Any] = field(default_factory=dict)
-    text: str = ""
-    output_files: list[str] = field(default_factory=list)
-    payload: str | bytes | None = None
-    failed: bool = False
-    stream: Iterator[str] | None = field(default=None, repr=False, compare=False)
+    def __init__(
+        self,
+        data: dict[str, Any] | None = None,
+        text: str = "",
+        output_files: list[str] | None = None,
+        payload: str | bytes | None = None,
+        failed: bool = False,
+        stream: Iterator[str] | None = None,
+    ) -> None:
+        self.data = {} if data is None else data
+        self.text = text
+        self.output_files = [] if output_files is None else output_files
+        self.payload = payload
+        self.failed = failed
+        self.stream = stream
+
+    def _fields(self) -> tuple[Any, ...]:  # ``stream`` is neither compared nor shown
+        return (self.data, self.text, self.output_files, self.payload, self.failed)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+    def __repr__(self) -> str:
+        data, text, files, payload, failed = self._fields()
+        return (
+            f"{type(self).__name__}(data={data!r}, text={text!r}, output_files={files!r}, "
+            f"payload={payload!r}, failed={failed!r})"
+        )
 
     def render(self, as_json: bool = False) -> str:
         """What a front end shows: the stdout payload, the data as JSON, or the text."""
@@ -50,7 +77,14 @@ class Result:
         """This result with the option markers (``errors.option``) of ``text`` and ``data``
         spelled in ``style`` ("cli" or "api"); ``payload`` and ``stream`` are content, not
         messages, and are left alone."""
-        return replace(self, text=render(self.text, style), data=_spelled(self.data, style))
+        return type(self)(
+            data=_spelled(self.data, style),
+            text=render(self.text, style),
+            output_files=self.output_files,
+            payload=self.payload,
+            failed=self.failed,
+            stream=self.stream,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -100,3 +100,28 @@ def test_retired_flags_match_dcmtk():
     }
     assert wrong == RETIRED_SINCE_DCMTK
     assert all(entry(tag).retired for tag in RETIRED_SINCE_DCMTK)
+
+
+def test_every_entry_is_pydicoms():
+    """The compact generated tables read back as the standard's rows that pydicom ships
+    (scripts/gen_dicom_tables.py's source): every public and private entry, field by field."""
+    from pydicom._dicom_dict import DicomDictionary
+    from pydicom._private_dict import private_dictionaries
+
+    from dicom_tools.dicom.dictionary import private_entry
+
+    for tag, (vr, vm, name, retired, kw) in DicomDictionary.items():
+        e = entry(tag)
+        assert (e.vr, e.vm, e.keyword, e.retired, e.name) == (vr, vm, kw, bool(retired), name)
+    count = 0
+    for creator, elements in private_dictionaries.items():
+        for mask, (vr, vm, name, retired) in elements.items():
+            mask = mask.upper()
+            if "X" in mask[:2] + mask[6:]:
+                continue  # masks over group or element digits: not looked up (as pydicom)
+            tag = int(mask.replace("X", "1"), 16)  # block 0x11 where the mask leaves it
+            e = private_entry(tag, creator)
+            assert e is not None, (creator, mask)
+            assert (e.vr, e.vm, e.name, e.retired) == (vr, vm, name, bool(retired)), (creator, mask)
+            count += 1
+    assert count > 10_000

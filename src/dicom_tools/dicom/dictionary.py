@@ -9,22 +9,41 @@ UL; every lookup is cached.
 from __future__ import annotations
 
 from functools import cache
-from typing import NamedTuple
+from operator import itemgetter
+
+# Start-up matters here (every header command looks tags up), so no typing at run time and
+# the generated tables are plain strings, split on first use: see scripts/gen_dicom_tables.py.
 
 
-class Entry(NamedTuple):
-    vr: str  # "US", or an ambiguous "US or SS"
-    vm: str  # "1", "1-n", "2-2n" ...
-    keyword: str
-    retired: bool
-    name: str = ""
+class Entry(tuple):
+    """A dictionary entry: ``(vr, vm, keyword, retired, name)`` with those names as fields.
+
+    ``vr`` is e.g. ``"US"`` or an ambiguous ``"US or SS"``; ``vm`` ``"1"``, ``"1-n"``,
+    ``"2-2n"``...; ``keyword`` is empty for private elements.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, vr: str, vm: str, keyword: str, retired: bool, name: str = "") -> Entry:
+        return tuple.__new__(cls, (vr, vm, keyword, retired, name))
+
+    def __repr__(self) -> str:
+        return "Entry(vr={!r}, vm={!r}, keyword={!r}, retired={!r}, name={!r})".format(*self)
+
+    # fields as C-level getters: entries are read in every hot loop of dump and to-json
+    vr: str = property(itemgetter(0))  # type: ignore[assignment]
+    vm: str = property(itemgetter(1))  # type: ignore[assignment]
+    keyword: str = property(itemgetter(2))  # type: ignore[assignment]
+    retired: bool = property(itemgetter(3))  # type: ignore[assignment]
+    name: str = property(itemgetter(4))  # type: ignore[assignment]
 
 
 @cache
-def _tags() -> dict[int, tuple]:
-    from dicom_tools.dicom.data.dictionary import TAGS
+def _rows() -> dict[int, str]:
+    """tag -> its tab-separated line (split only when the tag is looked up)."""
+    from dicom_tools.dicom.data.dictionary import KEYS, ROWS
 
-    return TAGS
+    return dict(zip(KEYS, ROWS.split("\n"), strict=True))
 
 
 @cache
@@ -44,13 +63,15 @@ def entry(tag: int) -> Entry | None:
     """The dictionary entry of a standard tag (``None`` for private or unknown tags)."""
     if tag >> 16 & 1:
         return None
-    row = _tags().get(tag)
+    line = _rows().get(tag)
+    if line is not None:
+        vr, vm, kw, retired, name = line.split("\t")
+        return Entry(vr, vm, kw, retired == "1", name)
+    if tag & 0xFFFF == 0:  # group length: retired everywhere but in groups 0000 and 0002
+        return Entry("UL", "1", "GroupLength", tag >> 16 > 2, "Group Length")
+    row = next((r for m, v, r in _repeaters() if tag & m == v), None)
     if row is None:
-        if tag & 0xFFFF == 0:  # group length: retired everywhere but in groups 0000 and 0002
-            return Entry("UL", "1", "GroupLength", tag >> 16 > 2, "Group Length")
-        row = next((r for m, v, r in _repeaters() if tag & m == v), None)
-        if row is None:
-            return None
+        return None
     vr, vm, kw, retired, name = row
     return Entry(vr, vm, kw, bool(retired), name)
 
@@ -73,8 +94,19 @@ def vr_of(tag: int) -> str | None:
 
 
 @cache
+def tags_of_vr(vr: str) -> frozenset[int]:
+    """The (non-repeating) tags whose dictionary VR is ``vr``, e.g. every ``US or SS`` tag."""
+    prefix = vr + "\t"
+    return frozenset(tag for tag, line in _rows().items() if line.startswith(prefix))
+
+
+@cache
 def _keywords() -> dict[str, int]:
-    table = {row[2]: tag for tag, row in _tags().items() if row[2]}
+    table = {}
+    for tag, line in _rows().items():
+        kw = line.split("\t", 3)[2]
+        if kw:
+            table[kw] = tag
     for _mask, value, row in _repeaters():  # a repeating group's keyword: its first group
         table.setdefault(row[2], value)
     return table
@@ -108,11 +140,22 @@ def vm_range(vm: str) -> tuple[int, int | None, int] | None:
 # --- UIDs ----------------------------------------------------------------------------------
 
 
-class UidEntry(NamedTuple):
-    name: str
-    type: str  # "SOP Class", "Transfer Syntax", ...
-    keyword: str
-    retired: bool
+class UidEntry(tuple):
+    """A registered UID: ``(name, type, keyword, retired)``; type e.g. "SOP Class"."""
+
+    __slots__ = ()
+
+    def __new__(cls, name: str, type: str, keyword: str, retired: bool) -> UidEntry:
+        return tuple.__new__(cls, (name, type, keyword, retired))
+
+    def __repr__(self) -> str:
+        return "UidEntry(name={!r}, type={!r}, keyword={!r}, retired={!r})".format(*self)
+
+    # fields as C-level getters, as Entry's
+    name: str = property(itemgetter(0))  # type: ignore[assignment]
+    type: str = property(itemgetter(1))  # type: ignore[assignment]
+    keyword: str = property(itemgetter(2))  # type: ignore[assignment]
+    retired: bool = property(itemgetter(3))  # type: ignore[assignment]
 
 
 @cache
@@ -145,10 +188,15 @@ def uid_for_keyword(keyword: str) -> str | None:
 
 
 @cache
-def _private(creator: str) -> dict[str, tuple] | None:
+def _private(creator: str) -> dict[str, tuple[str, ...]] | None:
+    """The elements of one creator's block: mask -> (VR, VM, name, retired); None if unknown."""
     from dicom_tools.dicom.data.private import PRIVATE
 
-    return PRIVATE.get(creator)
+    block = PRIVATE.get(creator)
+    if block is None:
+        return None
+    rows = (line.split("\t") for line in block.split("\n"))
+    return {row[0]: tuple(row[1:]) for row in rows}
 
 
 @cache
@@ -164,5 +212,5 @@ def private_entry(tag: int, creator: str) -> Entry | None:
         row = table.get(key)
         if row is not None:
             vr, vm, name, retired = row
-            return Entry(vr, vm, "", bool(retired), name)
+            return Entry(vr, vm, "", retired == "1", name)
     return None

@@ -19,7 +19,6 @@ from __future__ import annotations
 import mmap
 import struct
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from dicom_tools.dicom.dictionary import entry, keyword
@@ -82,31 +81,90 @@ class Item:
         return tag in self.by_tag
 
 
-@dataclass
-class Problem:
+class _Record:
+    """Plain records compared and shown by their slots (no dataclasses: start-up time)."""
+
+    __slots__ = ()
+
+    _order: tuple[str, ...] = ()  # the fields, in the order of __init__
+
+    def _fields(self) -> tuple:
+        return tuple(getattr(self, name) for name in self._order)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._order)
+        return f"{type(self).__name__}({fields})"
+
+
+class Problem(_Record):
     """A structural defect met while walking the bytes."""
 
-    code: str
-    message: str
-    tag: int | None
-    path: str
+    _order = ("code", "message", "tag", "path")
+    __slots__ = ("code", "message", "path", "tag")
+
+    def __init__(self, code: str, message: str, tag: int | None, path: str) -> None:
+        self.code = code
+        self.message = message
+        self.tag = tag
+        self.path = path
 
 
-@dataclass
-class ParsedFile:
-    path: Path
-    buffer: Buffer  # the file, or for a deflated file the inflated data set
-    meta_buffer: Buffer
-    preamble: bool  # 128-byte preamble followed by "DICM"
-    prefix: bool  # "DICM" seen (with or without preamble)
-    meta: Item
-    meta_end: int
-    dataset: Item
-    transfer_syntax: str | None  # as the meta group names it, padding removed
-    explicit: bool  # how the data set is actually encoded
-    little: bool
-    deflated: bool
-    problems: list[Problem] = field(default_factory=list)
+class ParsedFile(_Record):
+    """A walked file: its buffers, the meta group and data set trees, how it is encoded."""
+
+    _order = (
+        "path",
+        "buffer",
+        "meta_buffer",
+        "preamble",
+        "prefix",
+        "meta",
+        "meta_end",
+        "dataset",
+        "transfer_syntax",
+        "explicit",
+        "little",
+        "deflated",
+        "problems",
+    )
+    __slots__ = tuple(sorted(_order))
+
+    def __init__(
+        self,
+        path: Path,
+        buffer: Buffer,  # the file, or for a deflated file the inflated data set
+        meta_buffer: Buffer,
+        preamble: bool,  # 128-byte preamble followed by "DICM"
+        prefix: bool,  # "DICM" seen (with or without preamble)
+        meta: Item,
+        meta_end: int,
+        dataset: Item,
+        transfer_syntax: str | None,  # as the meta group names it, padding removed
+        explicit: bool,  # how the data set is actually encoded
+        little: bool,
+        deflated: bool,
+        problems: list[Problem] | None = None,
+    ) -> None:
+        self.path = path
+        self.buffer = buffer
+        self.meta_buffer = meta_buffer
+        self.preamble = preamble
+        self.prefix = prefix
+        self.meta = meta
+        self.meta_end = meta_end
+        self.dataset = dataset
+        self.transfer_syntax = transfer_syntax
+        self.explicit = explicit
+        self.little = little
+        self.deflated = deflated
+        self.problems = [] if problems is None else problems
 
     def value(self, elem: Element, limit: int | None = None) -> bytes:
         """The stored bytes of ``elem`` (at most ``limit`` of them)."""

@@ -12,7 +12,10 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
-from typing import IO, Any
+
+TYPE_CHECKING = False  # typing costs start-up time (every file command makes a Source)
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 
 class Source:

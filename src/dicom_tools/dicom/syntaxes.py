@@ -9,9 +9,6 @@ installed for a syntax is ``dicom_tools.dicom.codecs``'s business, not this tabl
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from dicom_tools.errors import UsageError
 
 IMPLICIT_LE = "1.2.840.10008.1.2"
@@ -40,7 +37,6 @@ _REFERENCED += ("1.2.840.10008.1.2.4.205", "1.2.840.10008.1.2.7.1", "1.2.840.100
 _REFERENCED += ("1.2.840.10008.1.2.7.3",)
 
 
-@dataclass(frozen=True)
 class Syntax:
     """One transfer syntax.
 
@@ -50,18 +46,63 @@ class Syntax:
     the Lossy Image Compression Method (0028,2114) it records.
     """
 
-    name: str
-    uid: str
-    title: str
-    keyword: str = ""
-    aliases: tuple[str, ...] = ()
-    explicit_vr: bool = True
-    little_endian: bool = True
-    deflated: bool = False
-    encapsulated: bool = True
-    lossy: bool = False
-    method: str | None = None
-    retired: bool = False
+    # A plain immutable record (the header path loads this table; dataclasses cost start-up).
+    _order = (
+        "name",
+        "uid",
+        "title",
+        "keyword",
+        "aliases",
+        "explicit_vr",
+        "little_endian",
+        "deflated",
+        "encapsulated",
+        "lossy",
+        "method",
+        "retired",
+    )
+    __slots__ = tuple(sorted(_order))
+
+    def __init__(
+        self,
+        name: str,
+        uid: str,
+        title: str,
+        keyword: str = "",
+        aliases: tuple[str, ...] = (),
+        explicit_vr: bool = True,
+        little_endian: bool = True,
+        deflated: bool = False,
+        encapsulated: bool = True,
+        lossy: bool = False,
+        method: str | None = None,
+        retired: bool = False,
+    ) -> None:
+        values = (name, uid, title, keyword, aliases, explicit_vr, little_endian, deflated)
+        values += (encapsulated, lossy, method, retired)
+        for name, value in zip(self._order, values, strict=True):
+            object.__setattr__(self, name, value)
+
+    def _fields(self) -> tuple:
+        return tuple(getattr(self, name) for name in self._order)
+
+    def __reduce__(self) -> tuple:  # pickled (to worker processes) by its fields
+        return (type(self), self._fields())
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._order)
+        return f"Syntax({fields})"
 
     @property
     def native(self) -> bool:
@@ -209,11 +250,12 @@ _LOSSY_OTHERS = {
 
 _BY_UID: dict[str, Syntax] = {s.uid: s for s in NAMED}
 _BY_KEY: dict[str, Syntax] = {}
-_NORMALISE = re.compile(r"[^0-9a-z]")
+_KEY_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
 
 
 def _key(text: str) -> str:
-    return _NORMALISE.sub("", text.lower())
+    """``text`` lower-cased, without what is not an ASCII letter or digit."""
+    return "".join(c for c in text.lower() if c in _KEY_CHARS)
 
 
 def _index(s: Syntax) -> None:

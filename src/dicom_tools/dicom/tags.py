@@ -8,8 +8,6 @@ Accepted spellings: a keyword (``PatientName``), ``(0010,0010)``, ``0010,0010``,
 
 from __future__ import annotations
 
-import re
-
 from dicom_tools.errors import UsageError
 
 ITEM = 0xFFFEE000
@@ -23,17 +21,20 @@ SPECIFIC_CHARACTER_SET = 0x00080005
 TRANSFER_SYNTAX_UID = 0x00020010
 UNDEFINED_LENGTH = 0xFFFFFFFF
 
-_PAIR = re.compile(r"\(?\s*([0-9A-Fa-f]{4})\s*,\s*([0-9A-Fa-f]{4})\s*\)?\Z")
-_HEX = re.compile(r"(?:0[xX])?([0-9A-Fa-f]{8})\Z")
+# Compiled on first use (re stays out of the header path's start-up).
+_PAIR = r"\(?\s*([0-9A-Fa-f]{4})\s*,\s*([0-9A-Fa-f]{4})\s*\)?\Z"
+_HEX = r"(?:0[xX])?([0-9A-Fa-f]{8})\Z"
 
 
 def parse_tag(text: str) -> int:
     """The tag named by ``text`` (keyword or hex spelling), or raise UsageError."""
+    import re
+
     s = str(text).strip()
-    m = _PAIR.match(s)
+    m = re.match(_PAIR, s)
     if m:
         return int(m.group(1), 16) << 16 | int(m.group(2), 16)
-    m = _HEX.match(s)
+    m = re.match(_HEX, s)
     if m:
         return int(m.group(1), 16)
     from dicom_tools.dicom.dictionary import tag_for

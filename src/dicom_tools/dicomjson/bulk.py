@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 from dicom_tools.dicomjson.model import ModelError, is_string, where
 
+TYPE_CHECKING = False  # to-json loads this module: typing and dataclasses cost start-up
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
-@dataclass
+
 class BulkSink:
     """Collects values longer than ``threshold`` bytes; they become files in ``folder``.
 
@@ -24,10 +25,21 @@ class BulkSink:
     writes ``files`` once the whole conversion has succeeded.
     """
 
-    threshold: int
-    folder: Path
-    base: Path
-    files: dict[Path, bytes] = field(default_factory=dict)
+    __slots__ = ("base", "files", "folder", "threshold")
+
+    def __init__(
+        self, threshold: int, folder: Path, base: Path, files: dict[Path, bytes] | None = None
+    ) -> None:
+        self.threshold = threshold
+        self.folder = folder
+        self.base = base
+        self.files = {} if files is None else files
+
+    def __repr__(self) -> str:
+        return (
+            f"BulkSink(threshold={self.threshold!r}, folder={self.folder!r}, "
+            f"base={self.base!r}, files={self.files!r})"
+        )
 
     def add(self, path: str, data: bytes) -> str:
         from urllib.parse import quote

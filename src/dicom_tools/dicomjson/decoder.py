@@ -23,7 +23,7 @@ from dicom_tools.dicomjson.model import (
     short,
     where,
 )
-from dicom_tools.dicomjson.values import PN_GROUPS, TAG_KEY
+from dicom_tools.dicomjson.values import PN_GROUPS, is_tag_key
 
 
 def model_from_json(obj: Any, base_dir: Path) -> tuple[Model, int, str | None]:
@@ -51,7 +51,7 @@ def model_from_json(obj: Any, base_dir: Path) -> tuple[Model, int, str | None]:
 def _dataset_from_json(obj: dict[str, Any], base_dir: Path, path: str, counter: list[int]) -> Model:
     model: Model = {}
     for key, attr in obj.items():
-        if not TAG_KEY.match(key):
+        if not is_tag_key(key):
             raise ModelError(
                 f"{'item ' + path + ': ' if path else ''}key {key!r} is not a tag "
                 '(8 hex digits such as "00100010")'
@@ -130,7 +130,7 @@ def _check_binary_number(v: Any) -> str | None:
 
 
 def _check_at(v: Any) -> str | None:
-    if is_string(v) and TAG_KEY.match(v):
+    if is_string(v) and is_tag_key(v):
         return None
     return "expected a tag as 8 hex digits"
 

@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import struct
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 try:  # the C implementation, without importing the json package
     from _json import encode_basestring
 except ImportError:  # pragma: no cover
     from json.encoder import encode_basestring
-from pathlib import Path
 
 from dicom_tools.dicom.charsets import DEFAULT
 from dicom_tools.dicom.dictionary import entry, private_entry
@@ -54,23 +51,56 @@ TEXT_DELIMS = {0x0D, 0x0A, 0x09, 0x0C, 0x5C}
 PN_DELIMS = {0x5E, 0x3D, 0x5C}
 PIXEL_REPRESENTATION = 0x00280103
 
+TYPE_CHECKING = False  # to-json loads this module: typing and dataclasses cost start-up
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
 
-@dataclass
+
 class JsonText:
-    text: str
-    elements: int
-    warnings: list[str]
-    transfer_syntax: str | None = None  # as the file meta names it, padding removed
+    """A conversion's JSON text, its count of elements, its warnings, and the transfer syntax
+    as the file meta names it (padding removed)."""
+
+    __slots__ = ("elements", "text", "transfer_syntax", "warnings")
+
+    def __init__(
+        self, text: str, elements: int, warnings: list[str], transfer_syntax: str | None = None
+    ) -> None:
+        self.text = text
+        self.elements = elements
+        self.warnings = warnings
+        self.transfer_syntax = transfer_syntax
+
+    def _fields(self) -> tuple:
+        return (self.text, self.elements, self.warnings, self.transfer_syntax)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+    def __repr__(self) -> str:
+        return "JsonText(text={!r}, elements={!r}, warnings={!r}, transfer_syntax={!r})".format(
+            *self._fields()
+        )
 
 
-@dataclass
 class JsonWriter:
     """Writes elements as DICOM JSON text into ``out``; the sources walk the data sets."""
 
-    bulk: BulkSink | None
-    out: list[str] = field(default_factory=list)
-    elements: int = 0
-    warnings: list[str] = field(default_factory=list)
+    def __init__(
+        self,
+        bulk: BulkSink | None,
+        out: list[str] | None = None,
+        elements: int = 0,
+        warnings: list[str] | None = None,
+    ) -> None:
+        self.bulk = bulk
+        self.out = [] if out is None else out
+        self.elements = elements
+        self.warnings = [] if warnings is None else warnings
 
     def warn(self, message: str) -> None:
         if len(self.warnings) < 100:

@@ -3,8 +3,9 @@ elements out. Number literals stay text (``JsonNumber``) so DS ``1.50`` keeps it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+TYPE_CHECKING = False  # to-json loads this module: typing and dataclasses cost start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class JsonNumber(str):
@@ -18,10 +19,25 @@ class ModelError(Exception):
     """A problem with the JSON model; the op turns it into an InputError naming the file."""
 
 
-@dataclass
 class Element:
-    vr: str
-    value: Any  # None, bytes (binary VRs), list of str/None/dict, or list of items
+    """One attribute of the model: its VR and value (None, bytes for binary VRs, a list of
+    str/None/dict, or a list of items)."""
+
+    __slots__ = ("value", "vr")
+
+    def __init__(self, vr: str, value: Any) -> None:
+        self.vr = vr
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.vr, self.value) == (other.vr, other.value)  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+    def __repr__(self) -> str:
+        return f"Element(vr={self.vr!r}, value={self.value!r})"
 
 
 Model = dict[int, Element]

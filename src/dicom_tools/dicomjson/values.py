@@ -3,30 +3,73 @@
 from __future__ import annotations
 
 import math
-import re
 import struct
 import warnings
 from array import array
-from collections.abc import Callable
 
 from dicom_tools.dicom.charsets import python_codecs
 
-PN_GROUPS = ("Alphabetic", "Ideographic", "Phonetic")
-TAG_KEY = re.compile(r"[0-9A-Fa-f]{8}\Z")
+TYPE_CHECKING = False  # to-json loads this module: typing and re cost start-up
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
-_DICOM_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+PN_GROUPS = ("Alphabetic", "Ideographic", "Phonetic")
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def is_tag_key(s: str) -> bool:
+    """Whether ``s`` is a tag as the model writes it: eight hex digits (``"0010000D"``)."""
+    return len(s) == 8 and all(c in _HEX_DIGITS for c in s)
+
+
+# The two number grammars, checked without ``re`` (start-up time of to-json):
+# JSON (RFC 8259)   -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+# DICOM DS          [+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?
+
+
+def _digits(s: str) -> bool:
+    return s.isascii() and s.isdigit()  # ASCII 0-9 only, at least one
+
+
+def _split_exponent(s: str) -> tuple[str, bool]:
+    """``s`` without a valid exponent, and whether what followed an e/E was one."""
+    mantissa, e, exponent = s.replace("E", "e").partition("e")
+    if not e:
+        return s, True
+    if exponent[:1] in ("+", "-"):
+        exponent = exponent[1:]
+    return mantissa, _digits(exponent)
+
+
+def is_json_number(s: str) -> bool:
+    """Whether ``s`` is a JSON number literal."""
+    mantissa, ok = _split_exponent(s[1:] if s[:1] == "-" else s)
+    whole, dot, fraction = mantissa.partition(".")
+    if not ok or (dot and not _digits(fraction)) or not _digits(whole):
+        return False
+    return whole == "0" or whole[0] != "0"
+
+
+def is_dicom_number(s: str) -> bool:
+    """Whether ``s`` (no surrounding spaces) is a DS number."""
+    mantissa, ok = _split_exponent(s[1:] if s[:1] in ("+", "-") else s)
+    whole, dot, fraction = mantissa.partition(".")
+    if not ok:
+        return False
+    if whole:
+        return _digits(whole) and (not fraction or _digits(fraction))
+    return bool(dot) and _digits(fraction)
 
 
 def number_text(s: str) -> str | None:
     """The JSON number literal for a DS/IS string (its own digits if possible), else None."""
-    if _JSON_NUMBER.match(s):
+    if is_json_number(s):
         return s
-    if _DICOM_NUMBER.match(s):
+    if is_dicom_number(s):
         from decimal import Decimal
 
         text = str(Decimal(s))  # "+.5" -> "0.5", "1." -> "1", "1e5" -> "1E+5"
-        if _JSON_NUMBER.match(text):
+        if is_json_number(text):
             return text
     return None
 

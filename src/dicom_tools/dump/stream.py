@@ -3,7 +3,9 @@
 Lines are made as the tree is walked and handed out in chunks (``FLUSH_LINES`` lines each),
 so a front end prints while the file is read and a large file never sits in memory as text
 (the reader maps large files; values are read one at a time). The tree itself is built first,
-so a structural defect is known before any line is printed.
+so a structural defect is known before any line is printed; and the walk runs through once
+before the first chunk is handed out, so that a case left to pydicom (below) is never met
+half-way through a printed dump.
 
 Files without preamble or File Meta Information, deflated data sets (the reader inflates them),
 implicit VR data sets under an explicit syntax, sequences in UN (the dictionary's SQ, or an
@@ -19,12 +21,10 @@ from __future__ import annotations
 
 import contextlib
 import struct
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
 
-from dicom_tools.dicom.dictionary import _tags, uid_name
+from dicom_tools.dicom.dictionary import tags_of_vr, uid_name
 from dicom_tools.dicom.reader import UNDEFINED, ParsedFile
 from dicom_tools.dicom.syntaxes import by_uid
 from dicom_tools.dicom.tags import EXTENDED_OFFSET_TABLE, PIXEL_DATA
@@ -45,8 +45,12 @@ from dicom_tools.dump.layout import (
     _tag_text,
 )
 
-# Lines per chunk handed out; also how much is kept back in case the pydicom path must take
-# over (a dump shorter than this is never half printed).
+TYPE_CHECKING = False  # typing costs start-up time
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
+
+# Lines per chunk handed out (a dump longer than this is walked twice: see ``_chunks``).
 FLUSH_LINES = 4096
 # The VR of a public tag in implicit VR depends only on the tag (the data dictionary).
 _IMPLICIT_VRS: dict[int, str] = {}
@@ -60,7 +64,7 @@ _NOT_BY_PIXEL_REP = frozenset((0x00280071, 0x00281100, 0x00281111, 0x00281112, 0
 @cache
 def _us_ss_by_pixel_rep() -> frozenset[int]:
     """The dictionary's US-or-SS tags that Pixel Representation resolves."""
-    return frozenset(t for t, row in _tags().items() if row[0] == "US or SS") - _NOT_BY_PIXEL_REP
+    return tags_of_vr("US or SS") - _NOT_BY_PIXEL_REP
 
 
 class _Fallback(Exception):
@@ -92,35 +96,52 @@ def stream_dump(
 def _chunks(
     parsed: ParsedFile, max_depth: int | None, limit: int | None, path: Path, ts_text: str
 ) -> Iterator[str]:
-    dumper = _Streamer(parsed, max_depth, limit, path)
-    lines = dumper.lines
-    handed_out = False
+    """The dump in chunks; the pydicom path's text instead where this path cannot go through.
+
+    Whether it can is only known at the end of the walk, and a printed chunk cannot be taken
+    back: so the walk runs once before anything is handed out. A dump of one chunk (almost
+    every file) is then complete and handed out as it is; a longer one, known to go through,
+    is walked again and handed out as it comes (its text never sits in memory whole).
+    """
     try:
-        if parsed.meta.elements:  # a data set alone (no File Meta Information) has no header
-            lines += ["", "# Dicom-File-Format", "", "# Dicom-Meta-Information-Header"]
-            lines.append("# Used TransferSyntax: Explicit VR Little Endian")
-            dumper.item(parsed.meta, 0, parsed.meta_buffer, True, None, None)
-            lines.append("")
-        lines += ["# Dicom-Data-Set", ts_text]
-        for _ in dumper.top(parsed.dataset, parsed.buffer, parsed.little):
-            if len(lines) >= FLUSH_LINES:
-                chunk = "\n".join(lines) + "\n"
-                lines.clear()
-                handed_out = True
-                yield chunk
-        yield "\n".join(lines)
-    except _Fallback:
-        if handed_out:  # cannot take back what was printed
-            from dicom_tools.errors import InputError
+        first = None
+        try:
+            for n, chunk in enumerate(_walk(parsed, max_depth, limit, path, ts_text)):
+                first = chunk if n == 0 else None  # later chunks are made again below
+        except _Fallback:
+            parsed.close()
+            from dicom_tools.dump.legacy import dump_pydicom
 
-            raise InputError(f"{path}: cannot dump this file in one pass") from None
-        parsed.close()
-        from dicom_tools.dump.legacy import dump_pydicom
-
-        yield dump_pydicom(path, max_depth, limit)[0]
+            yield dump_pydicom(path, max_depth, limit)[0]
+            return
+        if first is not None:
+            yield first
+        else:
+            yield from _walk(parsed, max_depth, limit, path, ts_text)
     finally:
         with contextlib.suppress(BufferError):
             parsed.close()
+
+
+def _walk(
+    parsed: ParsedFile, max_depth: int | None, limit: int | None, path: Path, ts_text: str
+) -> Iterator[str]:
+    """The dump's text in chunks of ``FLUSH_LINES`` lines; raises ``_Fallback`` where the
+    pydicom path must take over."""
+    dumper = _Streamer(parsed, max_depth, limit, path)
+    lines = dumper.lines
+    if parsed.meta.elements:  # a data set alone (no File Meta Information) has no header
+        lines += ["", "# Dicom-File-Format", "", "# Dicom-Meta-Information-Header"]
+        lines.append("# Used TransferSyntax: Explicit VR Little Endian")
+        dumper.item(parsed.meta, 0, parsed.meta_buffer, True, None, None)
+        lines.append("")
+    lines += ["# Dicom-Data-Set", ts_text]
+    for _ in dumper.top(parsed.dataset, parsed.buffer, parsed.little):
+        if len(lines) >= FLUSH_LINES:
+            chunk = "\n".join(lines) + "\n"
+            lines.clear()
+            yield chunk
+    yield "\n".join(lines)
 
 
 class _Streamer(Formatter):

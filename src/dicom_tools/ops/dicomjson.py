@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Any
 
 from dicom_tools.dicom.dictionary import uid_name
 from dicom_tools.dicomjson.bulk import BulkSink
@@ -22,6 +21,10 @@ from dicom_tools.dicomjson.encoder import encode_file
 from dicom_tools.errors import InputError, UsageError, option
 from dicom_tools.io import check_input_file, describe_exception, write_bytes_atomic
 from dicom_tools.result import Result
+
+TYPE_CHECKING = False  # typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _uid_name(uid: str | None) -> str | None:

@@ -21,9 +21,7 @@ from __future__ import annotations
 import itertools
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from dicom_tools.dicom.reader import parse_file
 from dicom_tools.dump.layout import FRAGMENT_LINES
@@ -31,7 +29,11 @@ from dicom_tools.dump.stream import stream_dump
 from dicom_tools.io import check_input_file
 from dicom_tools.result import Result
 
+TYPE_CHECKING = False  # typing costs start-up time
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
+
     from pydicom.dataset import Dataset
 
 __all__ = ["FRAGMENT_LINES", "DumpResult", "dump", "json_text"]

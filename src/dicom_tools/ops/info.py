@@ -12,7 +12,6 @@ not decode as pydicom does (a DS or IS that is not a number, as in badVR.dcm).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NamedTuple
 
 from dicom_tools.dicom.dictionary import entry, uid_name
 from dicom_tools.dicom.reader import UNDEFINED, Element, ParsedFile, parse_file
@@ -22,6 +21,10 @@ from dicom_tools.dicom.values import Undecodable, decode, element_vr
 from dicom_tools.dicom.vr import BINARY
 from dicom_tools.io import check_input_file
 from dicom_tools.result import Result
+
+TYPE_CHECKING = False  # typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 SECTIONS: dict[str, tuple[str, ...]] = {
     "Patient": ("PatientName", "PatientID", "PatientBirthDate", "PatientSex"),
@@ -162,11 +165,14 @@ def _summary(parsed: ParsedFile, path: Path, verbose: bool) -> dict[str, Any] | 
     return data
 
 
-class _Deferred(NamedTuple):
+class _Deferred:
     """A value longer than pydicom's deferral size: read only if a section asks for it."""
 
-    el: Element
-    vr: str
+    __slots__ = ("el", "vr")
+
+    def __init__(self, el: Element, vr: str) -> None:
+        self.el = el
+        self.vr = vr
 
 
 def _value(

@@ -1,0 +1,36 @@
+"""The header path (issue 10): what `info`, `dump`, `info --json` and `to-json` load.
+
+A cold command costs its imports more than its work, so the header path keeps the heavy and
+the merely slow modules out by construction: neither pydicom nor numpy, and none of argparse
+(the CLI parses plain invocations itself), dataclasses (and the inspect, ast... it loads) or
+typing. Checked on a real 512 x 512 CT slice and on pydicom's CT_small.dcm, with -X importtime's
+own list of what was imported.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from conftest import corpus_file
+
+ABSENT = {"pydicom", "numpy", "argparse", "dataclasses", "inspect", "typing"}
+COMMANDS = [["info"], ["dump"], ["info", "--json"], ["to-json", "-o", "-"]]
+
+
+@pytest.mark.parametrize("name", ["693_UNCI.dcm", "CT_small.dcm"])
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_header_path_imports_stay_light(name, args):
+    path = str(corpus_file(name))
+    cmd = [sys.executable, "-X", "importtime", "-m", "dicom_tools", args[0], path, *args[1:]]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip()
+    imported = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert len(imported) > 20  # the list is there
+    assert not ABSENT & {m.split(".")[0] for m in imported}, ABSENT & imported
