@@ -104,6 +104,14 @@ class Context:
             f"overwrite={self.overwrite!r}, caller={self.caller!r})"
         )
 
+    def replace(self, **changes: object) -> Context:
+        """A copy with some fields changed (``dataclasses.replace`` for this class)."""
+        fields = dict(zip(self.__slots__, (getattr(self, n) for n in self.__slots__), strict=True))
+        unknown = set(changes) - set(fields)
+        if unknown:
+            raise TypeError(f"Context has no field(s) {', '.join(sorted(unknown))}")
+        return type(self)(**{**fields, **changes})  # type: ignore[arg-type]
+
     @property
     def style(self) -> str:
         """How this caller spells options (``errors.render``): "cli" or "api"."""

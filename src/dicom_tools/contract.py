@@ -8,7 +8,6 @@ Warnings raised by an operation are dropped, as the command line drops them.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -61,7 +60,7 @@ def handle(request: Any, context: Context | None = None) -> RunResult:
             request.get("input"),
             request.get("output"),
             raw_options,
-            context=dataclasses.replace(context or Context(), caller="contract"),
+            context=(context or Context()).replace(caller="contract"),
         )
     except DicomToolsError as exc:
         return _fail(op, exc.render("api"), exc.exit_code)

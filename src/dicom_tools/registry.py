@@ -367,7 +367,6 @@ def execute(
     ``context.on_warning`` (see ``dicom_tools.context``); they and the result name options in
     ``context.style``. Errors keep their option markers: the front end spells them.
     """
-    import dataclasses
     import warnings
 
     from dicom_tools.context import DEFAULT
@@ -379,7 +378,7 @@ def execute(
     def on_warning(message: str) -> None:
         outer.on_warning(render(message, style))
 
-    ctx = dataclasses.replace(outer, on_warning=on_warning)
+    ctx = outer.replace(on_warning=on_warning)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
