@@ -10,6 +10,7 @@ register(
         summary="Patient, study, series, instance and image summary (pixel data is not read)",
         func="dicom_tools.ops.info:info",
         input="file",
+        memory_ok=True,
         output="display",
         json_flag=True,
         options=(
@@ -25,6 +26,7 @@ register(
         summary="Every element: tag, VR, VM, length, keyword and value, sequences nested",
         func="dicom_tools.ops.dump:dump",
         input="file",
+        memory_ok=True,
         output="display",
         json_flag=True,
         options=(
@@ -42,6 +44,7 @@ register(
         summary="Convert a DICOM file to the DICOM JSON model (PS3.18 Annex F)",
         func="dicom_tools.ops.dicomjson:to_json",
         input="file",
+        memory_ok=True,
         output="file",
         output_suffix=".json",
         stdout_ok=True,
@@ -77,6 +80,7 @@ register(
         summary="Build a DICOM file from the DICOM JSON model (ours, dcm2json's or DICOMweb's)",
         func="dicom_tools.ops.dicomjson:from_json",
         input="file",
+        memory_ok=True,
         output="file",
         output_suffix=".dcm",
         input_help="input JSON file",
@@ -103,6 +107,7 @@ register(
         summary="Render pixel data to PNG or JPEG through the modality, VOI and presentation LUTs",
         func="dicom_tools.ops.image:to_image",
         input="file",
+        memory_ok=True,
         output="file",
         output_suffix=".png",
         options=(
@@ -131,6 +136,7 @@ register(
         summary="Pixel statistics (min, max, mean, std, median, percentiles) and pixel format",
         func="dicom_tools.ops.stats:stats",
         input="file",
+        memory_ok=True,
         output="display",
         json_flag=True,
         options=(
@@ -148,6 +154,7 @@ register(
         summary="Histogram of the modality values: counts, bin edges, min and max",
         func="dicom_tools.ops.stats:histogram",
         input="file",
+        memory_ok=True,
         output="display",
         json_flag=True,
         options=(
@@ -170,6 +177,7 @@ register(
         summary="Re-encode to another transfer syntax (uncompressed, deflated, RLE, JPEG...)",
         func="dicom_tools.ops.transcode:transcode",
         input="file",
+        memory_ok=True,
         output="file",
         output_suffix="_explicit.dcm",
         input_optional=True,
@@ -197,6 +205,7 @@ register(
         summary="Validate a file against its IOD: modules, attribute types, values, pixel module",
         func="dicom_tools.ops.validate:validate",
         input="file",
+        memory_ok=True,
         output="display",
         json_flag=True,
         options=(
@@ -219,6 +228,7 @@ register(
         summary="De-identify per DICOM PS3.15 Annex E (Basic Profile and its options)",
         func="dicom_tools.ops.anonymize:anonymize",
         input="file",
+        memory_ok=True,
         output="file",
         output_suffix="_anonymized.dcm",
         options=(

@@ -20,7 +20,7 @@ import struct
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dicom_tools.dicom.dictionary import _tags, uid_name
 from dicom_tools.dicom.reader import UNDEFINED, ParsedFile
@@ -42,6 +42,9 @@ from dicom_tools.dump.layout import (
     _public_name,
     _tag_text,
 )
+
+if TYPE_CHECKING:
+    from dicom_tools.dicom.source import Source
 
 # Lines per chunk handed out; also how much is kept back in case the pydicom path must take
 # over (a dump shorter than this is never half printed).
@@ -66,7 +69,7 @@ class _Fallback(Exception):
 
 
 def stream_dump(
-    parsed: ParsedFile, max_depth: int | None, limit: int | None, path: Path
+    parsed: ParsedFile, max_depth: int | None, limit: int | None, path: Path | Source
 ) -> Iterator[str] | None:
     """The dump of ``parsed`` as text chunks (joined, the whole text), or None when the file
     goes the pydicom way. The chunks close ``parsed`` when done."""
@@ -88,7 +91,11 @@ def stream_dump(
 
 
 def _chunks(
-    parsed: ParsedFile, max_depth: int | None, limit: int | None, path: Path, ts_text: str
+    parsed: ParsedFile,
+    max_depth: int | None,
+    limit: int | None,
+    path: Path | Source,
+    ts_text: str,
 ) -> Iterator[str]:
     dumper = _Streamer(parsed, max_depth, limit, path)
     lines = dumper.lines
@@ -122,7 +129,7 @@ def _chunks(
 
 class _Streamer(Formatter):
     def __init__(
-        self, parsed: Any, max_depth: int | None, limit: int | None, path: Path | None
+        self, parsed: Any, max_depth: int | None, limit: int | None, path: Path | Source | None
     ) -> None:
         super().__init__(max_depth, limit)
         self.parsed = parsed

@@ -6,6 +6,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
+from dicom_tools.dicom.source import Source
 from dicom_tools.errors import InputError, UsageError
 from dicom_tools.io import atomic_output
 from dicom_tools.result import Result
@@ -14,7 +15,7 @@ _JPEG_SUFFIXES = (".jpg", ".jpeg")
 
 
 def to_image(
-    input: Path,
+    input: Source | Path,
     output: Path,
     *,
     format: str = "png",
@@ -28,7 +29,8 @@ def to_image(
     force_16bit: bool = False,
     device: str | None = None,
 ) -> Result:
-    """Render ``input`` to ``output`` (every frame of a multi-frame file unless ``frame``)."""
+    """Render ``input`` (a file, or a ``Source`` that may be held in memory) to ``output``
+    (every frame of a multi-frame file unless ``frame``)."""
     # Heavy imports here, not at module level: the CLI imports nothing of this for other verbs.
     from dicom_tools.dicom.pixels import open_pixels
     from dicom_tools.imaging.backend import array_module, resolve_device
@@ -169,7 +171,7 @@ def _write_all(
                 per_frame.append(_frame_info(target, index, rendered, fmt))
             if len(pairs) != len(targets):
                 raise InputError(
-                    f"{renderer.src.path}: pixel data holds {len(pairs)} of {len(targets)} frames"
+                    f"{renderer.src.name}: pixel data holds {len(pairs)} of {len(targets)} frames"
                 )
             encoded = True
     except BaseException:

@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from dicom_tools.dicom.pixels import PixelSource, open_pixels
+from dicom_tools.dicom.source import Source, as_source
 from dicom_tools.errors import UsageError
 from dicom_tools.imaging import backend
 from dicom_tools.imaging.modality import modality_params
@@ -42,7 +43,7 @@ from dicom_tools.result import Result
 
 
 def _open(
-    input: Path, frame: int | None, stored: bool, device: str | None
+    input: Source | Path, frame: int | None, stored: bool, device: str | None
 ) -> tuple[ModuleType, PixelSource, list[str], Stream]:
     """The backend, the pixel source (frame checked), channel names and the stream."""
     xp = backend.array_module(device)
@@ -53,7 +54,11 @@ def _open(
 
 
 def stats(
-    input: Path, *, frame: int | None = None, stored: bool = False, device: str | None = None
+    input: Source | Path,
+    *,
+    frame: int | None = None,
+    stored: bool = False,
+    device: str | None = None,
 ) -> Result:
     """Statistics of the modality (or stored) values of one frame or of the whole file."""
     xp, src, names, stream = _open(input, frame, stored, device)
@@ -78,7 +83,7 @@ def stats(
 
 
 def histogram(
-    input: Path,
+    input: Source | Path,
     *,
     bins: int = 256,
     range: list[float] | tuple[float, float] | None = None,
@@ -92,7 +97,8 @@ def histogram(
     if bins <= 0:
         raise UsageError(f"--bins must be a positive number of bins, not {bins}")
     hist_range = _check_range(range)
-    if plot is not None and Path(plot).resolve() == Path(input).resolve():
+    path = as_source(input).path  # None: an instance in memory, which a plot cannot replace
+    if plot is not None and path is not None and Path(plot).resolve() == path.resolve():
         raise UsageError(f"histogram: plot {plot} would overwrite the input")
     xp, src, names, stream = _open(input, frame, stored, device)
     if stream.mode == "float" and stream.single:
