@@ -215,6 +215,9 @@ def test_memory_ok_operations_receive_a_source(inputs):
     assert registry.execute(spec, data, None, {}).data["input"] == "Source"
     plain = _spec()
     assert registry.execute(plain, inputs["dicom"], None, {}).data["input"] == "PosixPath"
+    # an operation that reads only paths refuses an instance (no temp file is made for it)
+    with pytest.raises(UsageError, match="not an in-memory instance"):
+        registry.execute(plain, data, None, {})
 
 
 def test_pydicom_config_is_not_rewritten_per_call(inputs):
@@ -248,3 +251,20 @@ def test_multiframe_in_memory(tmp_path):
     assert result.output_files == [str(tmp_path / "mf.png")]
     direct = registry.execute(spec, MULTIFRAME, tmp_path / "direct.png", {"frame": 3})
     assert Path(direct.output_files[0]).read_bytes() == (tmp_path / "mf.png").read_bytes()
+
+
+def test_json_in_memory_reads_no_bulk_data_file(inputs, tmp_path):
+    """A BulkDataURI is resolved in the JSON file's folder; JSON held in memory has none, so a
+    server's request cannot make from-json read a file on the server."""
+    made = tmp_path / "bulk.json"
+    registry.execute(registry.get("to_json"), inputs["dicom"], made, {"bulk_data_threshold": 64})
+    assert '"BulkDataURI"' in made.read_text()
+    spec = registry.get("from_json")
+    from_file = registry.execute(spec, made, tmp_path / "from-file.dcm", {})
+    assert Path(from_file.output_files[0]).stat().st_size > 0
+    out = tmp_path / "from-memory.dcm"
+    with pytest.raises(InputError) as info:
+        registry.execute(spec, Source.from_bytes(made.read_bytes(), name="upload.json"), out, {})
+    msg = str(info.value)
+    assert msg.startswith("upload.json: ") and "no folder" in msg, msg
+    assert not out.exists()

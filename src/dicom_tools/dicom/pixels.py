@@ -356,7 +356,9 @@ class PixelSource:
                 meta.TransferSyntaxUID = self.transfer_syntax  # pydicom decodes by it
             yield ds, opts
             return
-        with self.source.open() as f:  # a file by offset; bytes in memory without a copy
+        path = self.source.path
+        # A file is read by offset; an instance in memory is read from its bytes, not copied.
+        with open(path, "rb") if path is not None else self.source.open() as f:
             f.seek(elem.value_tell)
             if (syntax is None or syntax.explicit_vr) and elem.VR:
                 opts["pixel_vr"] = str(elem.VR)
