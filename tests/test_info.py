@@ -100,8 +100,12 @@ def big_sparse_file(folder: Path, pixel_bytes: int) -> Path:
 
 
 def peak_rss_mb(*code: str) -> float:
-    """The peak resident memory of a fresh interpreter that runs ``code``, in MB."""
-    script = "\n".join([*code, "import resource", "print(resource.getrusage(0).ru_maxrss)"])
+    """The peak resident memory of a fresh interpreter that runs ``code``, in MB.
+
+    Read as VmHWM, the peak of the child's own address space: ``ru_maxrss`` would carry over
+    the peak of the pytest process that spawned it (Linux keeps it across vfork and exec)."""
+    hwm = "[int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')][0]"
+    script = "\n".join([*code, f"print({hwm})"])
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     return int(proc.stdout.split()[-1]) / 1024

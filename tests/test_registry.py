@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -57,6 +61,72 @@ def test_every_file_operation_runs_from_bytes_as_from_the_file(spec, inputs, tmp
     if spec.output == "display":
         text = registry.execute(spec, path.read_bytes(), None, opts).text
         assert str(path) not in text
+
+
+# --- no temp file for an instance held in memory ----------------------------------------------
+
+# Every file a call opens or creates, as the interpreter's audit events report them: builtin and
+# os.open, tempfile's mkstemp/mkdtemp, mkdir. Recorded only while ``_touched`` listens.
+_FILE_EVENTS = frozenset(("open", "tempfile.mkstemp", "tempfile.mkdtemp", "os.mkdir"))
+_touched_log: list[str] | None = None
+
+
+def _audit(event: str, args: tuple) -> None:
+    if _touched_log is None or event not in _FILE_EVENTS or not args:
+        return
+    if isinstance(args[0], str | bytes | os.PathLike):  # not a file descriptor
+        _touched_log.append(os.path.abspath(os.fsdecode(args[0])))
+
+
+sys.addaudithook(_audit)  # cannot be removed; idle outside ``_touched``
+
+
+@contextlib.contextmanager
+def _touched():
+    global _touched_log
+    _touched_log = []
+    try:
+        yield _touched_log
+    finally:
+        _touched_log = None
+
+
+def _inside(path: str, folder: Path) -> bool:
+    return Path(path).resolve().is_relative_to(folder.resolve())
+
+
+MEMORY_CASES = [(s, "bytes") for s in FILE_OPS] + [
+    (s, "dataset") for s in FILE_OPS if s.name != "from_json"
+]
+
+
+@pytest.mark.parametrize(("spec", "kind"), MEMORY_CASES, ids=lambda v: getattr(v, "name", v))
+def test_in_memory_input_makes_no_temp_file(spec, kind, inputs, tmp_path):
+    """Every operation of the catalog runs on bytes or a Dataset without writing the instance
+    anywhere: the only files it touches under the temp folder are in the output folder the
+    caller gave (and the key file an option names); it never opens the file the bytes came from.
+    """
+    path = inputs["json" if spec.name == "from_json" else "dicom"]
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = None if spec.output == "display" else out_dir / f"out{spec.output_suffix or ''}"
+    opts = _options(spec, inputs)
+    # Run once from the file first: lazy imports and caches load now, not during the check.
+    for f in registry.execute(spec, path, out, opts).output_files:
+        Path(f).unlink()
+    data = path.read_bytes()
+    source = Source.from_bytes(data, name=str(path)) if kind == "bytes" else pydicom.dcmread(path)
+    with _touched() as touched:
+        result = registry.execute(spec, source, out, opts)
+    temp_root = Path(tempfile.gettempdir())
+    allowed = {os.path.abspath(inputs["key"])}
+    stray = [
+        p for p in touched if _inside(p, temp_root) and not _inside(p, out_dir) and p not in allowed
+    ]
+    assert not stray, f"{spec.name} touched files outside its output folder: {stray}"
+    assert os.path.abspath(path) not in touched
+    assert all(_inside(f, out_dir) for f in result.output_files)
+    assert result.output_files or spec.output == "display"
 
 
 def test_a_dataset_runs_as_its_file(inputs):
@@ -145,6 +215,9 @@ def test_memory_ok_operations_receive_a_source(inputs):
     assert registry.execute(spec, data, None, {}).data["input"] == "Source"
     plain = _spec()
     assert registry.execute(plain, inputs["dicom"], None, {}).data["input"] == "PosixPath"
+    # an operation that reads only paths refuses an instance (no temp file is made for it)
+    with pytest.raises(UsageError, match="not an in-memory instance"):
+        registry.execute(plain, data, None, {})
 
 
 def test_pydicom_config_is_not_rewritten_per_call(inputs):
@@ -178,3 +251,20 @@ def test_multiframe_in_memory(tmp_path):
     assert result.output_files == [str(tmp_path / "mf.png")]
     direct = registry.execute(spec, MULTIFRAME, tmp_path / "direct.png", {"frame": 3})
     assert Path(direct.output_files[0]).read_bytes() == (tmp_path / "mf.png").read_bytes()
+
+
+def test_json_in_memory_reads_no_bulk_data_file(inputs, tmp_path):
+    """A BulkDataURI is resolved in the JSON file's folder; JSON held in memory has none, so a
+    server's request cannot make from-json read a file on the server."""
+    made = tmp_path / "bulk.json"
+    registry.execute(registry.get("to_json"), inputs["dicom"], made, {"bulk_data_threshold": 64})
+    assert '"BulkDataURI"' in made.read_text()
+    spec = registry.get("from_json")
+    from_file = registry.execute(spec, made, tmp_path / "from-file.dcm", {})
+    assert Path(from_file.output_files[0]).stat().st_size > 0
+    out = tmp_path / "from-memory.dcm"
+    with pytest.raises(InputError) as info:
+        registry.execute(spec, Source.from_bytes(made.read_bytes(), name="upload.json"), out, {})
+    msg = str(info.value)
+    assert msg.startswith("upload.json: ") and "no folder" in msg, msg
+    assert not out.exists()

@@ -10,6 +10,7 @@ register(
         summary="Patient, study, series, instance and image summary (pixel data is not read)",
         func="dicom_tools.ops.info:info",
         input="file",
+        memory_ok=True,
         output="display",
         json_flag=True,
         options=(
@@ -25,6 +26,7 @@ register(
         summary="Every element: tag, VR, VM, length, keyword and value, sequences nested",
         func="dicom_tools.ops.dump:dump",
         input="file",
+        memory_ok=True,
         output="display",
         json_flag=True,
         options=(
@@ -42,6 +44,7 @@ register(
         summary="Convert a DICOM file to the DICOM JSON model (PS3.18 Annex F)",
         func="dicom_tools.ops.dicomjson:to_json",
         input="file",
+        memory_ok=True,
         output="file",
         output_suffix=".json",
         stdout_ok=True,
@@ -77,6 +80,7 @@ register(
         summary="Build a DICOM file from the DICOM JSON model (ours, dcm2json's or DICOMweb's)",
         func="dicom_tools.ops.dicomjson:from_json",
         input="file",
+        memory_ok=True,
         output="file",
         output_suffix=".dcm",
         input_help="input JSON file",
@@ -104,6 +108,7 @@ register(
         func="dicom_tools.ops.image:to_image",
         takes_context=True,
         input="file",
+        memory_ok=True,
         output="file",
         output_suffix=".png",
         options=(
@@ -133,6 +138,7 @@ register(
         func="dicom_tools.ops.stats:stats",
         takes_context=True,
         input="file",
+        memory_ok=True,
         output="display",
         json_flag=True,
         options=(
@@ -151,6 +157,7 @@ register(
         func="dicom_tools.ops.stats:histogram",
         takes_context=True,
         input="file",
+        memory_ok=True,
         output="display",
         json_flag=True,
         options=(
@@ -173,6 +180,7 @@ register(
         summary="Re-encode to another transfer syntax (uncompressed, deflated, RLE, JPEG...)",
         func="dicom_tools.ops.transcode:transcode",
         input="file",
+        memory_ok=True,
         output="file",
         output_suffix="_explicit.dcm",
         input_optional=True,
@@ -200,6 +208,7 @@ register(
         summary="Validate a file against its IOD: modules, attribute types, values, pixel module",
         func="dicom_tools.ops.validate:validate",
         input="file",
+        memory_ok=True,
         output="display",
         json_flag=True,
         options=(
@@ -223,6 +232,7 @@ register(
         func="dicom_tools.ops.anonymize:anonymize",
         takes_context=True,
         input="file",
+        memory_ok=True,
         output="file",
         output_suffix="_anonymized.dcm",
         options=(

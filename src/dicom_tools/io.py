@@ -64,6 +64,16 @@ def check_input_file(path: str | os.PathLike[str]) -> Path:
     return p
 
 
+def check_input(src: Source) -> Source:
+    """``src`` if it can be read: a readable, non-empty regular file, or non-empty bytes;
+    otherwise the one-line InputError naming it."""
+    if src.path is not None:
+        check_input_file(src.path)
+    elif not src.read_bytes():
+        raise InputError(f"{src.name}: empty input")
+    return src
+
+
 def _looks_like_raw_dataset(head: bytes) -> bool:
     """Whether ``head`` plausibly starts a data set written without preamble or meta header.
 
@@ -172,13 +182,17 @@ def _check_complete(path: Path | str, ds: Dataset, size: int) -> None:
                 )
 
 
-def check_items(path: Path | str, ds: Dataset, data: bytes | None = None) -> None:
+def check_items(path: Path | str | Source, ds: Dataset, data: bytes | None = None) -> None:
     """Check that each item of a top-level sequence starts with an Item tag inside the file.
 
     pydicom accepts any 4 bytes where an item tag belongs; dcmtk rejects the file, and so do we.
     Only top-level items carry positions in the file, so nested items are not checked here.
-    ``data`` holds the bytes of an in-memory instance (``path`` is then only its name).
+    ``data`` holds the bytes of an in-memory instance (``path`` is then only its name); a
+    ``Source`` brings its own (its bytes when in memory, its path when a file).
     """
+    if isinstance(path, Source):
+        data = path.read_bytes() if path.in_memory else None
+        path = path.name if path.in_memory else path.path  # type: ignore[assignment]
     if ds.file_meta.get("TransferSyntaxUID") == "1.2.840.10008.1.2.1.99":
         return
     if data is None and not ds.filename:

@@ -10,22 +10,21 @@ dataclasses, and pathlib, the context and the I/O helpers imported only by ``exe
 
 Inputs. An operation whose input kind is ``"file"`` runs on a path or on an instance held in
 memory: a ``Source`` (``dicom_tools.dicom.source``), Part 10 ``bytes``, or a pydicom
-``Dataset``. Operations whose spec says ``memory_ok`` receive a ``Source`` (for a file too);
-the others still take a ``Path``, and for them ``execute`` writes an in-memory input to a
-private temp folder for the length of the call (TEMPORARY, until each operation reads a
-``Source``; see ``_materialised``).
+``Dataset``. Operations whose spec says ``memory_ok`` (every file operation of the catalog)
+receive a ``Source``, for a file too, and read it without a temp file; an operation without it
+takes a ``Path`` and refuses an in-memory input.
 """
 
 from __future__ import annotations
 
 import sys
 
-from dicom_tools.errors import DicomToolsError, InputError, UsageError, option
+from dicom_tools.errors import InputError, UsageError, option
 
 # typing costs start-up time; annotations are strings here (PEP 563)
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from pathlib import Path
     from typing import Any, Literal
 
@@ -425,10 +424,9 @@ def _execute(
         return call(spec, None, out, opts, ctx)
     if spec.memory_ok:
         return call(spec, src, out, opts, ctx)
-    if src.path is not None:
-        return call(spec, src.path, out, opts, ctx)
-    with _materialised(src) as path:
-        return _scrubbed(call, path, src.name, spec, path, out, opts, ctx)
+    if src.path is None:
+        raise UsageError(f"{spec.verb}: takes a file path, not an in-memory instance")
+    return call(spec, src.path, out, opts, ctx)
 
 
 def as_source(value: Any) -> Source | None:
@@ -450,61 +448,6 @@ def as_source(value: Any) -> Source | None:
 def _is_source(value: Any) -> bool:
     mod = sys.modules.get("dicom_tools.dicom.source")
     return mod is not None and isinstance(value, mod.Source)
-
-
-# --- TEMPORARY: in-memory input for operations that still take a Path -----------------------
-# Until an operation reads a Source (spec ``memory_ok``), its in-memory input is written to a
-# private temp folder for the call, and the temp path is replaced by the Source's name in the
-# result and in error messages, so the caller sees what a file of that name would give.
-
-
-def _materialised(src: Source) -> Any:
-    import contextlib
-    import tempfile
-    from pathlib import Path
-
-    @contextlib.contextmanager
-    def cm() -> Iterator[Path]:
-        with tempfile.TemporaryDirectory(prefix="dicom-tools-") as tmp:
-            base = Path(src.name).name.lstrip(".") or "instance.dcm"
-            path = Path(tmp) / base
-            path.write_bytes(src.read_bytes())
-            yield path
-
-    return cm()
-
-
-def _scrubbed(fn: Callable[..., Any], tmp: Path, name: str, *args: Any) -> Any:
-    old = str(tmp)
-    try:
-        result = fn(*args)
-    except DicomToolsError as exc:
-        exc.message = exc.message.replace(old, name)
-        exc.args = (exc.message,)
-        raise
-    except Exception as exc:
-        exc.args = tuple(a.replace(old, name) if isinstance(a, str) else a for a in exc.args)
-        raise
-    stream = getattr(result, "stream", None)
-    if stream is not None:  # a lazy text stream would read the temp file after it is gone
-        result.text = "".join(stream)
-        result.stream = None
-    result.data = _replace(result.data, old, name)  # builds lazy data while the file exists
-    result.text = _replace(result.text, old, name)
-    result.output_files = _replace(result.output_files, old, name)
-    if isinstance(result.payload, str):
-        result.payload = result.payload.replace(old, name)
-    return result
-
-
-def _replace(value: Any, old: str, new: str) -> Any:
-    if isinstance(value, str):
-        return value.replace(old, new)
-    if isinstance(value, list):
-        return [_replace(v, old, new) for v in value]
-    if isinstance(value, dict):
-        return {k: _replace(v, old, new) for k, v in value.items()}
-    return value
 
 
 def coerce_options(spec: OpSpec, raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

@@ -17,6 +17,7 @@ from pydicom.pixels import pixel_array
 
 from dicom_tools.dicom import pixels
 from dicom_tools.dicom.pixels import open_pixels
+from dicom_tools.dicom.source import Source
 from dicom_tools.errors import DicomToolsError
 from dicom_tools.ops.image import to_image
 from dicom_tools.ops.stats import stats
@@ -133,6 +134,33 @@ def test_one_frame_reads_one_frames_bytes(tmp_path, monkeypatch):
         return Counting(open(*args, **kwargs))
 
     monkeypatch.setattr(pixels, "open", counting_open, raising=False)
+    got = src.frame(27)
+    assert np.array_equal(got, arr[27])
+    frame_bytes = arr[0].nbytes
+    assert 0 < sum(read) <= frame_bytes, f"read {sum(read)} bytes for one {frame_bytes}-byte frame"
+
+
+def test_one_frame_in_memory_reads_one_frames_bytes(tmp_path, monkeypatch):
+    """An instance held in memory: frame N is decoded from its bytes in place (no temp file,
+    no other frame read), and equals the array the file was made from."""
+    path, arr = _multiframe(tmp_path, frames=40)
+    src = open_pixels(Source.from_bytes(path.read_bytes(), name="multi"))
+    read: list[int] = []
+    opened = Source.open
+
+    def counting_open(self):
+        f = opened(self)
+        real = f.read
+
+        def read_counted(n=-1):
+            data = real(n)
+            read.append(len(data))
+            return data
+
+        f.read = read_counted
+        return f
+
+    monkeypatch.setattr(Source, "open", counting_open)
     got = src.frame(27)
     assert np.array_equal(got, arr[27])
     frame_bytes = arr[0].nbytes

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dicom_tools.dicom import syntaxes as S
+from dicom_tools.dicom.source import Source, as_source
 from dicom_tools.errors import InputError
 from dicom_tools.io import describe_exception
 
@@ -18,8 +19,9 @@ if TYPE_CHECKING:
 MAP_HEADER = ("kind", "original", "replacement")
 
 
-def read_for_anonymization(path: str | Path) -> Dataset:
-    """Read a file, parsing its sequences but leaving other values raw.
+def read_for_anonymization(path: str | Path | Source) -> Dataset:
+    """Read a file (or a ``Source`` held in memory), parsing its sequences but leaving other
+    values raw.
 
     Values the anonymizer does not touch are then written back exactly as read, and fast;
     sequences are parsed now, so that a broken item is an input error as for any operation.
@@ -28,7 +30,8 @@ def read_for_anonymization(path: str | Path) -> Dataset:
 
     from dicom_tools.io import check_items, read_dataset
 
-    ds = read_dataset(path, convert=False)
+    src = as_source(path)
+    ds = read_dataset(src, convert=False)
     try:
         for tag in list(ds.keys()):
             raw = ds.get_item(tag)
@@ -40,7 +43,7 @@ def read_for_anonymization(path: str | Path) -> Dataset:
                     vr = None
             if vr == "SQ" or getattr(raw, "length", 0) == 0xFFFFFFFF:
                 ds[tag]  # converting parses the items
-        check_items(Path(path), ds)
+        check_items(src, ds)
     except InputError:
         raise
     except Exception as exc:  # pydicom raises many types for malformed input

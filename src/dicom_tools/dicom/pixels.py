@@ -1,8 +1,9 @@
 """One pixel source: a file's Image Pixel description and its frames, decoded one at a time.
 
-``open_pixels(path)`` reads the data set without its pixel data (the value stays on disk) and
-checks that its frames can be decoded; ``PixelSource.frame(i)`` then reads and decodes only frame
-``i``'s bytes, and ``iter_frames()`` streams every frame holding one in memory at a time. Both give
+``open_pixels(source)`` reads the data set without its pixel data (the value stays on disk, or
+in the caller's bytes for an instance held in memory) and checks that its frames can be decoded;
+``PixelSource.frame(i)`` then reads and decodes only frame ``i``'s bytes (by offset in the file),
+and ``iter_frames()`` streams every frame holding one in memory at a time. Both give
 frames as readers show them (colour as RGB). ``iter_stored()`` gives the stored samples instead,
 for re-encoding (transcode, anonymize). ``PixelSource.from_dataset`` describes a data set read
 by the caller. Decoders come from the codec registry (``dicom_tools.dicom.codecs``); pydicom and
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from dicom_tools.dicom import codecs
 from dicom_tools.dicom import syntaxes as S
+from dicom_tools.dicom.source import Source, as_source
 from dicom_tools.dicom.tags import DOUBLE_FLOAT_PIXEL_DATA, FLOAT_PIXEL_DATA, PIXEL_DATA
 from dicom_tools.errors import InputError, MissingDependencyError, UsageError
 
@@ -105,7 +107,7 @@ def pixel_int(
 class PixelSource:
     """One data set's pixel data: the Image Pixel attributes and frame-wise decoding."""
 
-    path: Path
+    source: Source  # the file, or the bytes in memory, that deferred values are read from
     ds: Dataset  # the data set; a large pixel data value is deferred (left on disk)
     tag: int
     rows: int
@@ -124,16 +126,17 @@ class PixelSource:
 
     @classmethod
     def from_dataset(
-        cls, ds: Dataset, path: str | Path, transfer_syntax: str | None = None
+        cls, ds: Dataset, path: str | Path | Source, transfer_syntax: str | None = None
     ) -> PixelSource | None:
-        """Describe ``ds``'s pixel data (None when it has none); invalid numbers: InputError."""
+        """Describe ``ds``'s pixel data (None when it has none); invalid numbers: InputError.
+        ``path``: the input ``ds`` was read from (its deferred values are read from it)."""
         tag = next((t for t in PIXEL_TAGS if t in ds._dict), None)
         if tag is None:
             return None
-        path = Path(path)
+        source = as_source(path)
 
         def num(keyword: str, default: int | None = None) -> int:
-            return pixel_int(ds, keyword, default, path)
+            return pixel_int(ds, keyword, default, source.name)
 
         rows, columns = num("Rows"), num("Columns")
         samples = num("SamplesPerPixel", 1)
@@ -145,7 +148,7 @@ class PixelSource:
         except InputError:
             high_bit = -1  # reported by check_layout(display=True); re-encoding ignores it
         return cls(
-            path=path,
+            source=source,
             ds=ds,
             tag=tag,
             rows=rows,
@@ -160,6 +163,11 @@ class PixelSource:
             planar_configuration=num("PlanarConfiguration", 0),
             transfer_syntax=transfer_syntax or dataset_syntax(ds),
         )
+
+    @property
+    def name(self) -> str:
+        """What messages call the input: its path, or an in-memory instance's name."""
+        return self.source.name
 
     @property
     def pixel_keyword(self) -> str:
@@ -198,7 +206,7 @@ class PixelSource:
         ``display``: also the checks rendering needs (a known Photometric Interpretation, a valid
         High Bit); without it, the Bits Stored check that re-encoding needs.
         """
-        path = self.path
+        path = self.name
         if self.rows <= 0 or self.columns <= 0:
             raise InputError(
                 f"{path}: image has {self.rows} rows and {self.columns} columns; nothing to decode"
@@ -233,12 +241,12 @@ class PixelSource:
         length = self.stored_length()
         if length == 0xFFFFFFFF:
             raise InputError(
-                f"{self.path}: pixel data is encapsulated (undefined length) but the transfer "
+                f"{self.name}: pixel data is encapsulated (undefined length) but the transfer "
                 "syntax is native"
             )
         if length < self.expected_bytes:
             raise InputError(
-                f"{self.path}: pixel data is {length} bytes, shorter than the "
+                f"{self.name}: pixel data is {length} bytes, shorter than the "
                 f"{self.expected_bytes} bytes that {self.rows} x {self.columns} x "
                 f"{self.samples} samples x {self.bits_allocated} bits x {self.frames} "
                 "frame(s) need"
@@ -247,7 +255,7 @@ class PixelSource:
     def check_frame(self, index: int) -> int:
         if not 0 <= index < self.frames:
             raise UsageError(
-                f"{self.path}: frame {index} out of range (the file has {self.frames} "
+                f"{self.name}: frame {index} out of range (the file has {self.frames} "
                 f"frame{'s' if self.frames != 1 else ''}, numbered 0 to {self.frames - 1})"
             )
         return index
@@ -256,7 +264,7 @@ class PixelSource:
 
     def decoder(self) -> Any:
         """pydicom's decoder for the syntax, or MissingDependencyError naming what to install."""
-        return codecs.decoder(self.transfer_syntax).require(str(self.path))
+        return codecs.decoder(self.transfer_syntax).require(self.name)
 
     def frame(self, index: int) -> np.ndarray:
         """Frame ``index`` (0-based) as readers show it: colour comes back as RGB."""
@@ -309,12 +317,12 @@ class PixelSource:
                 if attempt + 1 < len(plugins):
                     continue
                 raise InputError(
-                    f"{self.path}: cannot decode {desc} pixel data "
+                    f"{self.name}: cannot decode {desc} pixel data "
                     f"(frame {index}): {_describe(exc)}"
                 ) from exc
         if index < self.frames:
             raise InputError(
-                f"{self.path}: pixel data holds {index} frame(s), Number of Frames says "
+                f"{self.name}: pixel data holds {index} frame(s), Number of Frames says "
                 f"{self.frames}"
             )
 
@@ -322,8 +330,9 @@ class PixelSource:
     def _source(self) -> Iterator[tuple[Any, dict[str, Any]]]:
         """What pydicom decodes from, and its options.
 
-        A deferred value is decoded from the file, positioned at the value, so that only the
-        frames asked for are read; a value in memory from the data set. A deflated file's data
+        A deferred value is decoded from the file (or from the instance's bytes in memory),
+        positioned at the value, so that only the frames asked for are read; a value already
+        read from the data set. A deflated file's data
         set must be inflated whole: it is read once, on first use.
         """
         from pydicom.dataelem import RawDataElement
@@ -335,7 +344,7 @@ class PixelSource:
         deferred = isinstance(elem, RawDataElement) and elem.value is None
         syntax = self.syntax
         if deferred and (syntax is None or syntax.deflated):
-            ds = self.ds = _read_whole(self.path)
+            ds = self.ds = _read_whole(self.source)
             elem = ds._dict[self.tag]
             deferred = False
         opts = as_pixel_options(
@@ -347,17 +356,19 @@ class PixelSource:
                 meta.TransferSyntaxUID = self.transfer_syntax  # pydicom decodes by it
             yield ds, opts
             return
-        with open(self.path, "rb") as f:
+        path = self.source.path
+        # A file is read by offset; an instance in memory is read from its bytes, not copied.
+        with open(path, "rb") if path is not None else self.source.open() as f:
             f.seek(elem.value_tell)
             if (syntax is None or syntax.explicit_vr) and elem.VR:
                 opts["pixel_vr"] = str(elem.VR)
             yield f, opts
 
 
-def _read_whole(path: Path) -> Dataset:
+def _read_whole(source: Source) -> Dataset:
     from dicom_tools.io import read_dataset
 
-    return read_dataset(path)
+    return read_dataset(source)
 
 
 def _describe(exc: BaseException) -> str:
@@ -385,10 +396,10 @@ class _decode_errors:
         desc = S.describe(src.transfer_syntax)
         if isinstance(exc, NotImplementedError | RuntimeError) and _is_missing_plugin(exc):
             raise MissingDependencyError(
-                f"{src.path}: cannot decode {desc} pixel data: no decoder installed"
+                f"{src.name}: cannot decode {desc} pixel data: no decoder installed"
                 + (f"; install it with: pip install {info.hint}" if info.hint else "")
             ) from exc
-        raise InputError(f"{src.path}: cannot decode {desc} pixel data: {_describe(exc)}") from exc
+        raise InputError(f"{src.name}: cannot decode {desc} pixel data: {_describe(exc)}") from exc
 
 
 def _is_missing_plugin(exc: BaseException) -> bool:
@@ -396,15 +407,16 @@ def _is_missing_plugin(exc: BaseException) -> bool:
     return "not supported" in text or "missing" in text or "plugins are available" in text
 
 
-def open_pixels(path: str | Path) -> PixelSource:
-    """Read the data set (not its pixel data) and check that its frames can be decoded."""
+def open_pixels(path: str | Path | Source) -> PixelSource:
+    """Read the data set (not its pixel data) and check that its frames can be decoded.
+    ``path`` is a file or a ``Source``: an instance held in memory is read from its bytes."""
     from dicom_tools.io import read_dataset
 
-    path = Path(path)
-    ds = read_dataset(path, defer_size=1024)
-    src = PixelSource.from_dataset(ds, path)
+    source = as_source(path)
+    ds = read_dataset(source, defer_size=1024)
+    src = PixelSource.from_dataset(ds, source)
     if src is None:
-        raise InputError(f"{path}: no pixel data (the file has no Pixel Data element)")
+        raise InputError(f"{source.name}: no pixel data (the file has no Pixel Data element)")
     src.check_layout(display=True)
     src.decoder()
     if src.native:

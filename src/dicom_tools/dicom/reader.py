@@ -20,6 +20,7 @@ import mmap
 import struct
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dicom_tools.dicom.dictionary import entry, keyword
 from dicom_tools.dicom.syntaxes import DEFLATED, EXPLICIT_BE, IMPLICIT_LE
@@ -28,6 +29,9 @@ from dicom_tools.dicom.tags import SEQUENCE_END as SEQ_END
 from dicom_tools.dicom.tags import UNDEFINED_LENGTH as UNDEFINED
 from dicom_tools.dicom.vr import LONG_LENGTH_BYTES as _LONG_VRS
 from dicom_tools.dicom.vr import VR_BYTES as _VR_BYTES
+
+if TYPE_CHECKING:
+    from dicom_tools.dicom.source import Source
 
 # What the reader walks: a file's bytes, a memory map of it, or bytes received in memory.
 Buffer = bytes | bytearray | mmap.mmap
@@ -400,6 +404,15 @@ def parse_bytes(data: Buffer, name: str = "<memory>") -> ParsedFile:
     """Walk a Part 10 instance held in memory (``bytes``, ``bytearray``, ``mmap``); the same
     tree as ``parse_file`` gives for a file of these bytes. ``name`` names it in messages."""
     return _parse(data, Path(name))
+
+
+def parse_source(src: Source) -> ParsedFile:
+    """Walk an input: a file as ``parse_file`` does (mapped when large), an instance held in
+    memory from its bytes, with no copy and no temp file. ``ParsedFile.path`` is the input's
+    path, or its name for an instance in memory."""
+    if src.path is not None:
+        return parse_file(src.path)
+    return parse_bytes(src.read_bytes(), src.name)
 
 
 def _parse(buf: Buffer, path: Path) -> ParsedFile:

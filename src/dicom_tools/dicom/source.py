@@ -2,7 +2,9 @@
 
 Every file operation reads its input through a ``Source``, so a server can hand it the instance
 it received (a DIMSE C-STORE, a STOW-RS part) without writing a temp file. ``name`` is what
-messages and results call the input: the path for a file, the caller's name otherwise.
+messages and results call the input: the path for a file (as ``str(Path(...))`` spells it),
+the caller's name otherwise; ``str(source)`` is that name, so a message reads the same for both.
+A file is never read whole here: the reader maps it, the pixel source reads frames by offset.
 
 Standard library only: a data set is serialised with pydicom only when one is given.
 """
@@ -39,7 +41,8 @@ class Source:
 
     @classmethod
     def from_path(cls, path: str | os.PathLike[str]) -> Source:
-        return cls(str(path), path=Path(path))
+        p = Path(path)
+        return cls(str(p), path=p)
 
     @classmethod
     def from_bytes(cls, data: bytes | bytearray | memoryview, name: str = "<memory>") -> Source:
@@ -74,9 +77,18 @@ class Source:
             return open(self.path, "rb")
         return io.BytesIO(self.read_bytes())
 
+    def __str__(self) -> str:
+        return self.name
+
     def __repr__(self) -> str:
         kind = "path" if self.path is not None else "memory"
         return f"Source({self.name!r}, {kind})"
+
+
+def as_source(value: Source | str | os.PathLike[str]) -> Source:
+    """``value`` as a Source: a Source as it is, a path as a file (operations called directly
+    with a path, as the Python API and the tests do)."""
+    return value if isinstance(value, Source) else Source.from_path(value)
 
 
 def _serialise(ds: Any) -> bytes:

@@ -71,12 +71,18 @@ def inline_binary(value: Any, path: str) -> bytes:
         raise ModelError(f"{where(path)}: InlineBinary is not valid base64") from None
 
 
-def read_bulk_data(uri: Any, base_dir: Path, path: str) -> bytes:
-    """The bytes a BulkDataURI names: a file inside ``base_dir`` (relative or ``file:`` URI)."""
+def read_bulk_data(uri: Any, base_dir: Path | None, path: str) -> bytes:
+    """The bytes a BulkDataURI names: a file inside ``base_dir`` (relative or ``file:`` URI).
+    ``base_dir`` None (JSON held in memory, no folder of its own): no file is read."""
     from urllib.parse import unquote, urlsplit
 
     if not is_string(uri) or not uri:
         raise ModelError(f"{where(path)}: BulkDataURI must be a non-empty string")
+    if base_dir is None:  # a server's request must not name files on the server
+        raise ModelError(
+            f"{where(path)}: BulkDataURI {uri!r}: JSON held in memory has no folder to read "
+            "bulk data from"
+        )
     parts = urlsplit(uri)
     if (parts.scheme and parts.scheme.lower() != "file") or len(parts.scheme) == 1:
         # (a one-letter "scheme" is a Windows drive; refused like any absolute path)

@@ -32,8 +32,10 @@ if TYPE_CHECKING:
 
     from pydicom import Dataset
 
+    from dicom_tools.dicom.source import Source
 
-def file_dataset_to_json(path: Path, bulk: BulkSink | None = None) -> JsonText:
+
+def file_dataset_to_json(path: Path | Source, bulk: BulkSink | None = None) -> JsonText:
     """Read ``path`` with pydicom, elements left raw (bytes as stored: exact DS digits,
     undecoded text), and convert it; raises InputError for a file that cannot be read."""
     from dicom_tools.io import check_items, describe_exception, read_dataset

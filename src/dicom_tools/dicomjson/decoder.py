@@ -26,7 +26,7 @@ from dicom_tools.dicomjson.model import (
 from dicom_tools.dicomjson.values import PN_GROUPS, is_tag_key
 
 
-def model_from_json(obj: Any, base_dir: Path) -> tuple[Model, int, str | None]:
+def model_from_json(obj: Any, base_dir: Path | None) -> tuple[Model, int, str | None]:
     """Validate a parsed DICOM JSON document; returns the model, element count and a note."""
     note = None
     if isinstance(obj, list):  # DICOMweb metadata: an array of data sets
@@ -48,7 +48,9 @@ def model_from_json(obj: Any, base_dir: Path) -> tuple[Model, int, str | None]:
     return model, counter[0], note
 
 
-def _dataset_from_json(obj: dict[str, Any], base_dir: Path, path: str, counter: list[int]) -> Model:
+def _dataset_from_json(
+    obj: dict[str, Any], base_dir: Path | None, path: str, counter: list[int]
+) -> Model:
     model: Model = {}
     for key, attr in obj.items():
         if not is_tag_key(key):
@@ -68,7 +70,7 @@ def _dataset_from_json(obj: dict[str, Any], base_dir: Path, path: str, counter: 
 
 
 def _element_from_json(
-    attr: dict[str, Any], base_dir: Path, path: str, counter: list[int]
+    attr: dict[str, Any], base_dir: Path | None, path: str, counter: list[int]
 ) -> Element:
     vr = attr.get("vr")
     if not isinstance(vr, str) or vr not in VRS:

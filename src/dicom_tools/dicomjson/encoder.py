@@ -23,7 +23,8 @@ except ImportError:  # pragma: no cover
 
 from dicom_tools.dicom.charsets import DEFAULT
 from dicom_tools.dicom.dictionary import entry, private_entry
-from dicom_tools.dicom.reader import Element, Item, ParsedFile, parse_file
+from dicom_tools.dicom.reader import Element, Item, ParsedFile, parse_source
+from dicom_tools.dicom.source import Source, as_source
 from dicom_tools.dicom.tags import PIXEL_DATA, SPECIFIC_CHARACTER_SET
 from dicom_tools.dicom.vr import (
     BINARY,
@@ -257,18 +258,20 @@ def resolve_ambiguous(vr: str, data: bytes | None, pixel_representation: Callabl
     return "OW"  # "OB or OW" and "US or SS or OW": implicit VR is always OW
 
 
-def encode_file(path: Path, bulk: BulkSink | None = None) -> JsonText:
-    """The JSON text of the DICOM file ``path``: from its bytes when the byte walk can, else
-    read with pydicom; raises InputError (one line naming the file) for a broken file."""
-    from dicom_tools.io import check_input_file
+def encode_file(path: Source | Path, bulk: BulkSink | None = None) -> JsonText:
+    """The JSON text of the DICOM input ``path`` (a file, or a ``Source`` that may be held in
+    memory): from its bytes when the byte walk can, else read with pydicom; raises InputError
+    (one line naming the input) for a broken one."""
+    from dicom_tools.io import check_input
 
-    converted = file_to_json(check_input_file(path), bulk)
+    src = check_input(as_source(path))
+    converted = file_to_json(src, bulk)
     if converted is None:
         if bulk is not None:
             bulk.files.clear()  # the byte path may have collected some before giving up
         from dicom_tools.dicomjson.dataset import file_dataset_to_json
 
-        converted = file_dataset_to_json(path, bulk)
+        converted = file_dataset_to_json(src, bulk)
     return converted
 
 
@@ -281,10 +284,10 @@ class _Fallback(Exception):
     """Something this path leaves to the pydicom path."""
 
 
-def file_to_json(path: Path, bulk: BulkSink | None = None) -> JsonText | None:
-    """The JSON text of the file ``path`` from its bytes, or None when it needs pydicom."""
+def file_to_json(path: Source | Path, bulk: BulkSink | None = None) -> JsonText | None:
+    """The JSON text of the input ``path`` from its bytes, or None when it needs pydicom."""
     try:
-        parsed = parse_file(path)
+        parsed = parse_source(as_source(path))
     except Exception:  # nothing like DICOM: the pydicom path words the error
         return None
     try:

@@ -31,6 +31,7 @@ from pydicom.multival import MultiValue
 from pydicom.tag import SequenceDelimiterTag
 
 from dicom_tools.dicom.dictionary import uid_name
+from dicom_tools.dicom.source import Source, as_source
 from dicom_tools.dicom.syntaxes import DEFLATED as _DEFLATED
 from dicom_tools.dicom.tags import EXTENDED_OFFSET_TABLE as _EXTENDED_OFFSET_TABLE
 from dicom_tools.dicom.tags import UNDEFINED_LENGTH as _UNDEFINED
@@ -62,8 +63,11 @@ _ITEM_TAG_LE = b"\xfe\xff\x00\xe0"
 _IMPLICIT_VRS: dict[int, str] = {}
 
 
-def dump_pydicom(path: Path, max_depth: int | None, limit: int | None) -> tuple[str, Dataset]:
-    """The dump text of ``path`` and the data set pydicom read (raises InputError)."""
+def dump_pydicom(
+    path: Path | Source, max_depth: int | None, limit: int | None
+) -> tuple[str, Dataset]:
+    """The dump text of ``path`` (a file, or a ``Source`` that may be in memory) and the data
+    set pydicom read (raises InputError)."""
     ds = read_dataset(path, defer_size=0)
     with _frames(path, ds) as (meta_frame, data_frame):
         text = _Dumper(ds, max_depth, limit, path).run(meta_frame, data_frame)
@@ -88,11 +92,17 @@ class _Frame(NamedTuple):
 
 
 @contextlib.contextmanager
-def _frames(path: Path, ds: Dataset) -> Iterator[tuple[_Frame, _Frame]]:
-    """The frames of the meta group and of the data set, over a memory map of the file."""
+def _frames(path: Path | Source, ds: Dataset) -> Iterator[tuple[_Frame, _Frame]]:
+    """The frames of the meta group and of the data set, over a memory map of the file (or
+    over the bytes of an instance held in memory)."""
     implicit, little = ds.original_encoding
     endian = ">" if little is False else "<"
-    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+    with contextlib.ExitStack() as stack:
+        if isinstance(path, Source) and path.in_memory:
+            mm: Any = path.read_bytes()
+        else:
+            f = stack.enter_context(open(as_source(path).path, "rb"))  # type: ignore[arg-type]
+            mm = stack.enter_context(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
         meta_frame = _Frame(mm, 0, "<", False)  # always explicit VR little endian
         buf: Any = mm
         if ds.file_meta.get("TransferSyntaxUID") == _DEFLATED:
@@ -103,7 +113,7 @@ def _frames(path: Path, ds: Dataset) -> Iterator[tuple[_Frame, _Frame]]:
         yield meta_frame, _Frame(buf, 0, endian, bool(implicit))
 
 
-def _inflate(mm: mmap.mmap, meta: Dataset, frame: _Frame) -> bytes | None:
+def _inflate(mm: mmap.mmap | bytes, meta: Dataset, frame: _Frame) -> bytes | None:
     end = 0
     for elem in meta._dict.values():
         length = _length(elem, (frame,))

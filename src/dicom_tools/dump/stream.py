@@ -50,6 +50,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import Any
 
+    from dicom_tools.dicom.source import Source
+
 # Lines per chunk handed out (a dump longer than this is walked twice: see ``_chunks``).
 FLUSH_LINES = 4096
 # The VR of a public tag in implicit VR depends only on the tag (the data dictionary).
@@ -72,7 +74,7 @@ class _Fallback(Exception):
 
 
 def stream_dump(
-    parsed: ParsedFile, max_depth: int | None, limit: int | None, path: Path
+    parsed: ParsedFile, max_depth: int | None, limit: int | None, path: Path | Source
 ) -> Iterator[str] | None:
     """The dump of ``parsed`` as text chunks (joined, the whole text), or None when the file
     goes the pydicom way. The chunks close ``parsed`` when done."""
@@ -94,7 +96,11 @@ def stream_dump(
 
 
 def _chunks(
-    parsed: ParsedFile, max_depth: int | None, limit: int | None, path: Path, ts_text: str
+    parsed: ParsedFile,
+    max_depth: int | None,
+    limit: int | None,
+    path: Path | Source,
+    ts_text: str,
 ) -> Iterator[str]:
     """The dump in chunks; the pydicom path's text instead where this path cannot go through.
 
@@ -146,7 +152,7 @@ def _walk(
 
 class _Streamer(Formatter):
     def __init__(
-        self, parsed: Any, max_depth: int | None, limit: int | None, path: Path | None
+        self, parsed: Any, max_depth: int | None, limit: int | None, path: Path | Source | None
     ) -> None:
         super().__init__(max_depth, limit)
         self.parsed = parsed

@@ -56,12 +56,12 @@ class Renderer:
         self.ymax = (1 << settings.bits) - 1
         self.photometric = src.photometric
         if self.photometric.startswith("YBR_PARTIAL"):
-            raise InputError(f"{src.path}: rendering {self.photometric} is not supported")
+            raise InputError(f"{src.name}: rendering {self.photometric} is not supported")
         self.inverted = not src.is_color and L.is_inverted(src.ds)
         self._palette_table: Any = None
         self._palette: L.Palette | None = None
         if self.photometric == "PALETTE COLOR":
-            self._palette = L.read_palette(src.ds, str(src.path))
+            self._palette = L.read_palette(src.ds, src.name)
 
     @property
     def is_color(self) -> bool:
@@ -146,7 +146,7 @@ class Renderer:
             info["voi"] = {"source": "none", "range": [_num(lo), _num(hi)]}
             return L.scale_range(xp, values, lo, hi, self.ymax)
         else:
-            found = L.file_voi(self.src.ds, index, str(self.src.path))
+            found = L.file_voi(self.src.ds, index, self.src.name)
             if isinstance(found, L.VoiTable):
                 info["voi"] = found.to_dict()
                 return L.apply_voi_table(xp, values, found, self.ymax)

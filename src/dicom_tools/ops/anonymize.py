@@ -10,13 +10,14 @@ from dicom_tools.anonymize import AnonymizeOptions, Anonymizer, load_key
 from dicom_tools.anonymize.files import map_csv, read_for_anonymization, write_dataset
 from dicom_tools.anonymize.pixels import blank_regions, parse_rects
 from dicom_tools.context import DEFAULT, Context
+from dicom_tools.dicom.source import Source, as_source
 from dicom_tools.errors import DicomToolsError, InputError
 from dicom_tools.io import atomic_output, describe_exception
 from dicom_tools.result import Result
 
 
 def anonymize(
-    input: Path,
+    input: Source | Path,
     output: Path,
     *,
     profile: str = "basic",
@@ -65,6 +66,7 @@ def anonymize(
     )
     anonymizer = Anonymizer(options, secret)
 
+    input = as_source(input)  # a file or an instance in memory; str() names it in messages
     ds = read_for_anonymization(input)
     try:
         report = anonymizer.anonymize_dataset(ds)
@@ -91,7 +93,7 @@ def anonymize(
             map_tmp.write_text(map_csv(anonymizer.mapping), encoding="utf-8")
 
     data: dict[str, Any] = {
-        "input": str(input),
+        "input": input.name,
         "output": str(output),
         "profile": options.profile,
         "options": options.chosen,

@@ -16,10 +16,11 @@ import os
 from pathlib import Path
 
 from dicom_tools.dicom.dictionary import uid_name
+from dicom_tools.dicom.source import Source, as_source
 from dicom_tools.dicomjson.bulk import BulkSink
 from dicom_tools.dicomjson.encoder import encode_file
 from dicom_tools.errors import InputError, UsageError, option
-from dicom_tools.io import check_input_file, describe_exception, write_bytes_atomic
+from dicom_tools.io import check_input, describe_exception, write_bytes_atomic
 from dicom_tools.result import Result
 
 TYPE_CHECKING = False  # typing costs start-up time
@@ -60,7 +61,7 @@ def _bulk_sink(output: Path | None, threshold: int | None, folder: str | None) -
 
 
 def to_json(
-    input: Path,
+    input: Source | Path,
     output: Path | None,
     *,
     bulk_data_threshold: int | None = None,
@@ -70,10 +71,11 @@ def to_json(
     bulk = _bulk_sink(output, bulk_data_threshold, bulk_data_dir)
     if output is not None and not output.parent.is_dir():
         raise UsageError(f"{output}: output folder {output.parent} does not exist")
+    input = as_source(input)
     converted = encode_file(input, bulk)
     ts = converted.transfer_syntax
     data: dict[str, Any] = {
-        "input": str(input),
+        "input": input.name,
         "output": str(output) if output is not None else None,
         "elements": converted.elements,
         "transfer_syntax": ts or None,
@@ -122,15 +124,16 @@ def _write_bulk(bulk: BulkSink) -> list[Path]:
     return written
 
 
-def from_json(input: Path, output: Path) -> Result:
-    """Build the DICOM file ``output`` from the DICOM JSON file ``input``."""
+def from_json(input: Source | Path, output: Path) -> Result:
+    """Build the DICOM file ``output`` from the DICOM JSON ``input`` (a file, or its bytes in
+    memory; BulkDataURIs are resolved only inside a file's folder)."""
     # Imported here: to-json, the header path, needs none of the decoding side.
     from dicom_tools.dicomjson.decoder import model_from_json
     from dicom_tools.dicomjson.model import ModelError, parse_json
     from dicom_tools.dicomjson.part10 import build_file
 
-    p = check_input_file(input)
-    raw = p.read_bytes()
+    src = p = check_input(as_source(input))  # p: the name in messages
+    raw = src.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -144,7 +147,7 @@ def from_json(input: Path, output: Path) -> Result:
     except RecursionError:
         raise InputError(f"{p}: not usable JSON: nested too deeply") from None
     try:
-        model, count, note = model_from_json(obj, p.parent)
+        model, count, note = model_from_json(obj, src.path.parent if src.path else None)
         built = build_file(model)
     except ModelError as exc:
         raise InputError(f"{p}: not DICOM JSON: {exc}") from None
@@ -153,7 +156,7 @@ def from_json(input: Path, output: Path) -> Result:
     write_bytes_atomic(output, built.data)
     name = _uid_name(built.transfer_syntax)
     data: dict[str, Any] = {
-        "input": str(input),
+        "input": src.name,
         "output": str(output),
         "elements": count,
         "transfer_syntax": built.transfer_syntax,
@@ -162,7 +165,7 @@ def from_json(input: Path, output: Path) -> Result:
     }
     if note:
         data["note"] = note
-    text = f"{input} -> {output}: {count} elements, {name or built.transfer_syntax}"
+    text = f"{src.name} -> {output}: {count} elements, {name or built.transfer_syntax}"
     if built.generated_meta:
         text += f" (generated {', '.join(built.generated_meta)})"
     return Result(data=data, text=text, output_files=[str(output)])

@@ -23,10 +23,11 @@ import os
 import stat
 from pathlib import Path
 
-from dicom_tools.dicom.reader import parse_file
+from dicom_tools.dicom.reader import parse_source
+from dicom_tools.dicom.source import Source, as_source
 from dicom_tools.dump.layout import FRAGMENT_LINES
 from dicom_tools.dump.stream import stream_dump
-from dicom_tools.io import check_input_file
+from dicom_tools.io import check_input
 from dicom_tools.result import Result
 
 TYPE_CHECKING = False  # typing costs start-up time
@@ -39,7 +40,9 @@ if TYPE_CHECKING:
 __all__ = ["FRAGMENT_LINES", "DumpResult", "dump", "json_text"]
 
 
-def dump(input: Path, *, max_depth: int | None = None, max_value_len: int | None = 64) -> Result:
+def dump(
+    input: Source | Path, *, max_depth: int | None = None, max_value_len: int | None = 64
+) -> Result:
     """Dump ``input`` element by element (text) and as the DICOM JSON model (data).
 
     ``max_depth`` is the deepest sequence level shown (0: top level only; None: all);
@@ -49,31 +52,33 @@ def dump(input: Path, *, max_depth: int | None = None, max_value_len: int | None
     """
     limit = max_value_len if max_value_len and max_value_len > 0 else None
     depth = max_depth if max_depth is None or max_depth >= 0 else 0
+    src = as_source(input)
     try:
-        st = os.stat(input)
-        regular = stat.S_ISREG(st.st_mode) and st.st_size > 0
+        st = os.stat(src.path) if src.path is not None else None
+        regular = st is not None and stat.S_ISREG(st.st_mode) and st.st_size > 0
     except (OSError, ValueError):
         regular = False
-    # One stat for the usual case; check_input_file gives the message for the others.
-    path = Path(input) if regular else check_input_file(input)
+    # One stat for the usual case; check_input gives the message for the others.
+    if not regular:
+        check_input(src)
     chunks = None
     try:
-        parsed = parse_file(path)
+        parsed = parse_source(src)
     except (ValueError, OSError):
         parsed = None
     if parsed is not None:
-        chunks = stream_dump(parsed, depth, limit, path)
+        chunks = stream_dump(parsed, depth, limit, src)
         if chunks is None:
             parsed.close()
     if chunks is None:  # unusual or broken: pydicom's reading, which also gives the errors
         from dicom_tools.dump.legacy import dump_pydicom
 
-        text, ds = dump_pydicom(path, depth, limit)
-        return DumpResult(text=text, dataset=ds, path=path)
+        text, ds = dump_pydicom(src, depth, limit)
+        return DumpResult(text=text, dataset=ds, path=src)
     # The first chunk is made here: a dump that fits in one (almost all) is complete, and any
     # error in it is raised by the operation, not by whoever prints.
     first = next(chunks)
-    return DumpResult(stream=itertools.chain((first,), chunks), path=path)
+    return DumpResult(stream=itertools.chain((first,), chunks), path=src)
 
 
 class DumpResult(Result):
@@ -90,7 +95,7 @@ class DumpResult(Result):
         self,
         *args: Any,
         dataset: Dataset | None = None,
-        path: Path | None = None,
+        path: Source | None = None,
         **kwargs: Any,
     ) -> None:
         self._json: str | None = None
@@ -153,8 +158,8 @@ class DumpResult(Result):
 # --- JSON model ----------------------------------------------------------------------------
 
 
-def json_text(path: Path | None, ds: Dataset | None = None) -> str:
-    """The DICOM JSON of the file ``path`` (or of ``ds`` without a path), exactly as
+def json_text(path: Source | Path | None, ds: Dataset | None = None) -> str:
+    """The DICOM JSON of the input ``path`` (or of ``ds`` without one), exactly as
     ``to-json`` writes it: the same encoder, every binary value inline."""
     if path is not None:
         from dicom_tools.dicomjson.encoder import encode_file

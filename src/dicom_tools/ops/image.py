@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from dicom_tools.context import DEFAULT, Context
+from dicom_tools.dicom.source import Source
 from dicom_tools.errors import InputError, UsageError, option
 from dicom_tools.io import atomic_output
 from dicom_tools.result import Result
@@ -15,7 +16,7 @@ _JPEG_SUFFIXES = (".jpg", ".jpeg")
 
 
 def to_image(
-    input: Path,
+    input: Source | Path,
     output: Path,
     *,
     format: str = "png",
@@ -30,8 +31,9 @@ def to_image(
     device: str | None = None,
     context: Context = DEFAULT,
 ) -> Result:
-    """Render ``input`` to ``output`` (every frame of a multi-frame file unless ``frame``);
-    the device is the option, else the context's."""
+    """Render ``input`` (a file, or a ``Source`` that may be held in memory) to ``output``
+    (every frame of a multi-frame file unless ``frame``); the device is the option, else the
+    context's."""
     # Heavy imports here, not at module level: the CLI imports nothing of this for other verbs.
     from dicom_tools.dicom.pixels import open_pixels
     from dicom_tools.imaging.backend import array_module, resolve_device
@@ -177,7 +179,7 @@ def _write_all(
                 per_frame.append(_frame_info(target, index, rendered, fmt))
             if len(pairs) != len(targets):
                 raise InputError(
-                    f"{renderer.src.path}: pixel data holds {len(pairs)} of {len(targets)} frames"
+                    f"{renderer.src.name}: pixel data holds {len(pairs)} of {len(targets)} frames"
                 )
             encoded = True
     except BaseException:

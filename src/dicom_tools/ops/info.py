@@ -14,12 +14,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from dicom_tools.dicom.dictionary import entry, uid_name
-from dicom_tools.dicom.reader import UNDEFINED, Element, ParsedFile, parse_file
+from dicom_tools.dicom.reader import UNDEFINED, Element, ParsedFile, parse_source
+from dicom_tools.dicom.source import Source, as_source
 from dicom_tools.dicom.syntaxes import by_uid
 from dicom_tools.dicom.tags import PIXEL_DATA, SPECIFIC_CHARACTER_SET, format_tag
 from dicom_tools.dicom.values import Undecodable, decode, element_vr
 from dicom_tools.dicom.vr import BINARY
-from dicom_tools.io import check_input_file
+from dicom_tools.io import check_input
 from dicom_tools.result import Result
 
 TYPE_CHECKING = False  # typing costs start-up time
@@ -55,32 +56,33 @@ _DEFER = 1024
 _NOT_READ_UNDEFINED = f"<{UNDEFINED} bytes, not read>"
 
 
-def info(input: Path, *, verbose: bool = False) -> Result:
-    """A summary of ``input`` by section; with ``verbose``, every top-level element too."""
-    path = check_input_file(input)
-    data = _from_reader(path, verbose)
+def info(input: Source | Path, *, verbose: bool = False) -> Result:
+    """A summary of ``input`` (a file or an instance in memory) by section; with ``verbose``,
+    every top-level element too."""
+    src = check_input(as_source(input))
+    data = _from_reader(src, verbose)
     if data is None:  # an unusual or broken file: read as before, errors included
-        data = _from_pydicom(path, verbose)
+        data = _from_pydicom(src, verbose)
     return Result(data=data, text=_text(data, verbose))
 
 
-def _from_reader(path: Path, verbose: bool) -> dict[str, Any] | None:
+def _from_reader(src: Source, verbose: bool) -> dict[str, Any] | None:
     """The summary from the base reader, or None when the file needs pydicom's reading: a
     structural defect (whose message pydicom's path gives), repeated tags, or a value these
     rules do not decode as pydicom does."""
     try:
-        parsed = parse_file(path)
+        parsed = parse_source(src)
     except (ValueError, OSError):
         return None
     try:
-        return _summary(parsed, path, verbose)
+        return _summary(parsed, src, verbose)
     except Undecodable:
         return None
     finally:
         parsed.close()
 
 
-def _summary(parsed: ParsedFile, path: Path, verbose: bool) -> dict[str, Any] | None:
+def _summary(parsed: ParsedFile, src: Source, verbose: bool) -> dict[str, Any] | None:
     ts = parsed.transfer_syntax
     syntax = by_uid(ts)
     ds, meta = parsed.dataset, parsed.meta
@@ -139,7 +141,7 @@ def _summary(parsed: ParsedFile, path: Path, verbose: bool) -> dict[str, Any] | 
         if private and 0x10 <= tag & 0xFFFF <= 0xFF and isinstance(values[tag], str):
             creators[tag] = values[tag]
 
-    data: dict[str, Any] = {"File": str(path), "FileSize": path.stat().st_size}
+    data: dict[str, Any] = {"File": src.name, "FileSize": src.size}
     by_keyword = {name: tag for tag, name in names.items()}
     for keywords in SECTIONS.values():
         for kw in keywords:
@@ -210,7 +212,7 @@ def _tag_name(tag: int) -> str:
     return format_tag(tag)
 
 
-def _from_pydicom(path: Path, verbose: bool) -> dict[str, Any]:
+def _from_pydicom(src: Source, verbose: bool) -> dict[str, Any]:
     """The summary as pydicom reads the file (imported here, only for unusual files)."""
     from pydicom.dataelem import RawDataElement
 
@@ -218,9 +220,9 @@ def _from_pydicom(path: Path, verbose: bool) -> dict[str, Any]:
     from dicom_tools.values import element_value
 
     # Large values (pixel data) are skipped, not read, yet still checked against the file size.
-    ds = read_dataset(path, defer_size=_DEFER)
+    ds = read_dataset(src, defer_size=_DEFER)
     meta = ds.file_meta
-    data: dict[str, Any] = {"File": str(path), "FileSize": path.stat().st_size}
+    data: dict[str, Any] = {"File": src.name, "FileSize": src.size}
     for keywords in SECTIONS.values():
         for kw in keywords:
             if kw == "TransferSyntaxUID":

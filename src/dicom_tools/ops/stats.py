@@ -24,6 +24,7 @@ from typing import Any
 
 from dicom_tools.context import DEFAULT, Context
 from dicom_tools.dicom.pixels import PixelSource, open_pixels
+from dicom_tools.dicom.source import Source, as_source
 from dicom_tools.errors import UsageError, option
 from dicom_tools.imaging import backend
 from dicom_tools.imaging.modality import modality_params
@@ -43,7 +44,7 @@ from dicom_tools.result import Result
 
 
 def _open(
-    input: Path, frame: int | None, stored: bool, device: str | None
+    input: Source | Path, frame: int | None, stored: bool, device: str | None
 ) -> tuple[ModuleType, PixelSource, list[str], Stream]:
     """The backend, the pixel source (frame checked), channel names and the stream."""
     xp = backend.array_module(device)
@@ -54,7 +55,7 @@ def _open(
 
 
 def stats(
-    input: Path,
+    input: Source | Path,
     *,
     frame: int | None = None,
     stored: bool = False,
@@ -84,7 +85,7 @@ def stats(
 
 
 def histogram(
-    input: Path,
+    input: Source | Path,
     *,
     bins: int = 256,
     range: list[float] | tuple[float, float] | None = None,
@@ -99,7 +100,8 @@ def histogram(
     if bins <= 0:
         raise UsageError(f"{option('bins')} must be a positive number of bins, not {bins}")
     hist_range = _check_range(range)
-    if plot is not None and Path(plot).resolve() == Path(input).resolve():
+    path = as_source(input).path  # None: an instance in memory, which a plot cannot replace
+    if plot is not None and path is not None and Path(plot).resolve() == path.resolve():
         raise UsageError(f"histogram: plot {plot} would overwrite the input")
     xp, src, names, stream = _open(input, frame, stored, device or context.device)
     if stream.mode == "float" and stream.single:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from dicom_tools.dicom import codecs
 from dicom_tools.dicom import syntaxes as S
 from dicom_tools.dicom.pixels import PIXEL_TAGS, PixelSource, dataset_syntax
+from dicom_tools.dicom.source import Source, as_source
 from dicom_tools.dicom.syntaxes import Syntax
 from dicom_tools.dicom.vr import WORD_SIZES
 from dicom_tools.dicom.writer import file_meta, write_part10
@@ -63,7 +64,7 @@ class _Target:
 
 
 def transcode(
-    input: Path | None,
+    input: Source | Path | None,
     output: Path | None,
     *,
     transfer_syntax: str = "explicit-vr-little-endian",
@@ -82,7 +83,7 @@ def transcode(
         raise UsageError(f"transcode: an output path is required ({option('output')})")
     target = _target(transfer_syntax or "explicit-vr-little-endian", quality, ratio, near_lossless)
     codecs.encoder(target.syntax.uid).require()  # fail before reading anything
-    return _Job(Path(input), Path(output), target).run()
+    return _Job(as_source(input), Path(output), target).run()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -118,8 +119,8 @@ def _target(name: str, quality: int | None, ratio: float | None, near: int | Non
 
 
 class _Job:
-    def __init__(self, path: Path, output: Path, target: _Target) -> None:
-        self.path = path
+    def __init__(self, source: Source, output: Path, target: _Target) -> None:
+        self.path = source  # a file or an instance in memory; str() is its name in messages
         self.output = output
         self.target = target
         self.warnings: list[str] = []
@@ -163,7 +164,7 @@ class _Job:
         ds = self._read()
         src_ts = self.src_ts = dataset_syntax(ds)
         dst = self.target.syntax
-        in_size = self.path.stat().st_size
+        in_size = self.path.size
         if dst.uid == S.EXPLICIT_BE:
             self.warnings.append(
                 "Explicit VR Big Endian is retired (PS3.5 A.3); many readers no longer accept it"
@@ -197,7 +198,7 @@ class _Job:
         out_size = self.output.stat().st_size
 
         data: dict[str, Any] = {
-            "input": str(self.path),
+            "input": self.path.name,
             "output": str(self.output),
             "source_transfer_syntax": src_ts,
             "source_transfer_syntax_name": S.describe(src_ts),

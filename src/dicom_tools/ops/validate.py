@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from dicom_tools.dicom.source import Source, as_source
 from dicom_tools.errors import InputError
 from dicom_tools.io import read_dataset
 from dicom_tools.result import Result
@@ -18,12 +19,14 @@ _SHOWN = {
 }
 
 
-def validate(input: Path, *, level: str = "warning") -> Result:
-    """Validate one file; findings below ``level`` (error > warning > info) are left out."""
+def validate(input: Source | Path, *, level: str = "warning") -> Result:
+    """Validate one file (or an instance held in memory); findings below ``level``
+    (error > warning > info) are left out."""
     from dicom_tools.validation import validate_file
 
     # The file must be readable as other operations read it (same exit 2 for the same input);
     # large values are skipped yet checked against the file size.
+    input = as_source(input)
     read_dataset(input, defer_size=1024)
     try:
         report = validate_file(input)
@@ -41,7 +44,7 @@ def validate(input: Path, *, level: str = "warning") -> Result:
             lines.append(f.line())
     errors = sum(f.severity == "error" for f in report.findings)
     data: dict[str, Any] = {
-        "file": str(input),
+        "file": input.name,
         "sop_class": report.sop_class or None,
         "iod": report.iod,
         "valid": errors == 0,

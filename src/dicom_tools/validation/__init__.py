@@ -1,6 +1,7 @@
 """Validation of a DICOM file against the standard: file meta, IOD, values and pixel module.
 
-``validate_file(path)`` runs every check on one file and returns a ``Report``; the standard's
+``validate_file(path)`` runs every check on one file (or a ``Source``: an instance held in memory
+is walked from its bytes) and returns a ``Report``; the standard's
 tables (highdicom's JSON) are loaded on first use only, so importing this package is cheap.
 """
 
@@ -8,15 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dicom_tools.validation.findings import Finding, Findings
+
+if TYPE_CHECKING:
+    from dicom_tools.dicom.source import Source
 
 __all__ = ["Finding", "Report", "validate_file"]
 
 
 @dataclass
 class Report:
-    path: Path
+    path: Path | str  # the file, or the name of an instance held in memory
     sop_class: str
     iod: str | None
     findings: list[Finding] = field(default_factory=list)
@@ -25,17 +30,19 @@ class Report:
         return [f for f in self.findings if f.severity == "error"]
 
 
-def validate_file(path: Path) -> Report:
+def validate_file(path: Path | Source) -> Report:
     """Check ``path``; raises ValueError if its bytes cannot be walked at all."""
     from dicom_tools.dicom.dictionary import tag_for
-    from dicom_tools.dicom.reader import parse_file
+    from dicom_tools.dicom.reader import parse_source
+    from dicom_tools.dicom.source import as_source
     from dicom_tools.validation.decode import Values
     from dicom_tools.validation.iod import check_iod, sop_class_of
     from dicom_tools.validation.meta import check_meta
     from dicom_tools.validation.pixel import check_pixels
     from dicom_tools.validation.values import check_values
 
-    pf = parse_file(path)
+    src = as_source(path)
+    pf = parse_source(src)
     try:
         values = Values(pf)
         findings = Findings()
@@ -62,4 +69,4 @@ def validate_file(path: Path) -> Report:
         items.append(f)
     rank = {"error": 0, "warning": 1, "info": 2}
     items.sort(key=lambda f: rank[f.severity])
-    return Report(path=path, sop_class=sop_class, iod=iod, findings=items)
+    return Report(path=src.path or src.name, sop_class=sop_class, iod=iod, findings=items)
