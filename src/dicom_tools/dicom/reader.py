@@ -20,7 +20,6 @@ import mmap
 import struct
 import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from dicom_tools.dicom.dictionary import entry, keyword
 from dicom_tools.dicom.syntaxes import DEFLATED, EXPLICIT_BE, IMPLICIT_LE
@@ -30,6 +29,7 @@ from dicom_tools.dicom.tags import UNDEFINED_LENGTH as UNDEFINED
 from dicom_tools.dicom.vr import LONG_LENGTH_BYTES as _LONG_VRS
 from dicom_tools.dicom.vr import VR_BYTES as _VR_BYTES
 
+TYPE_CHECKING = False  # typing costs start-up time
 if TYPE_CHECKING:
     from dicom_tools.dicom.source import Source
 
