@@ -30,7 +30,7 @@ NOT_TOOLS = {"dcmtk", "dcmread", "dcmwrite"}  # the toolkit and pydicom function
 def _tools_named_in_tests() -> dict[str, set[str]]:
     """Program names in the string literals of every test module -> the modules naming them."""
     found: dict[str, set[str]] = {}
-    for path in sorted(TESTS.glob("*.py")):
+    for path in sorted(TESTS.rglob("*.py")):
         tokens = tokenize.generate_tokens(io.StringIO(path.read_text()).readline)
         for tok in tokens:
             if tok.type not in (tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", -1)):

@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 from dicom_tools.dicom.source import Source
+from dicom_tools.dicom.syntaxes import DEFLATED
 from dicom_tools.errors import InputError, UsageError
 
 # typing and collections cost start-up time (every command loads this module)
@@ -169,7 +170,7 @@ def _check_complete(path: Path | str, ds: Dataset, size: int) -> None:
 
     containers = [ds.file_meta] if ds.file_meta is not None else []
     # In a deflated file the data set's positions are in the inflated stream, not the file.
-    if ds.file_meta.get("TransferSyntaxUID") != "1.2.840.10008.1.2.1.99":
+    if ds.file_meta.get("TransferSyntaxUID") != DEFLATED:
         containers.append(ds)
     for container in containers:
         for elem in container._dict.values():  # raw elements; converting them would cost time
@@ -193,7 +194,7 @@ def check_items(path: Path | str | Source, ds: Dataset, data: bytes | None = Non
     if isinstance(path, Source):
         data = path.read_bytes() if path.in_memory else None
         path = path.name if path.in_memory else path.path  # type: ignore[assignment]
-    if ds.file_meta.get("TransferSyntaxUID") == "1.2.840.10008.1.2.1.99":
+    if ds.file_meta.get("TransferSyntaxUID") == DEFLATED:
         return
     if data is None and not ds.filename:
         return

@@ -8,7 +8,9 @@ from pydicom.dataelem import DataElement
 from pydicom.multival import MultiValue
 from pydicom.valuerep import PersonName
 
-_BINARY_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN", "OB or OW", "US or OW"})
+from dicom_tools.dicom.vr import BINARY_OR_AMBIGUOUS
+
+_BINARY_VRS = BINARY_OR_AMBIGUOUS
 
 
 def plain(value: Any) -> Any:

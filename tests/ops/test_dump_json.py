@@ -26,7 +26,7 @@ def test_dump_json_is_to_json_on_the_corpus():
         try:
             expected = json.loads(to_json(path, None).payload)
         except InputError:
-            continue  # to-json refuses it (dump does too: tests/test_dump.py)
+            continue  # to-json refuses it (dump does too: tests/ops/test_dump.py)
         if dump(path).data != expected:
             differ.append(path.name)
         compared += 1

@@ -21,7 +21,7 @@ import struct
 
 from dicom_tools.dicom.charsets import PN_DELIMITERS, TEXT_DELIMITERS, python_codecs
 from dicom_tools.dicom.dictionary import entry, private_entry
-from dicom_tools.dicom.vr import NUMBER_FORMATS, NUMBER_SIZES
+from dicom_tools.dicom.vr import BINARY_OR_AMBIGUOUS, CHARSET_TEXT, NUMBER_FORMATS, NUMBER_SIZES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,8 +33,8 @@ DEFAULT_CHARSETS = frozenset(("", "ISO_IR 6", "ISO_IR 100"))
 _STRIP_WHOLE = frozenset(("AS", "CS", "DA", "DT", "TM", "UI"))
 _STRIP_EACH = frozenset(("LO", "SH", "UC"))
 _SINGLE = frozenset(("LT", "ST", "UT"))
-_CHARSET_VRS = frozenset(("LO", "LT", "PN", "SH", "ST", "UC", "UT"))
-_BINARY = frozenset(("OB", "OD", "OF", "OL", "OV", "OW", "UN", "OB or OW", "US or OW"))
+_CHARSET_VRS = CHARSET_TEXT
+_BINARY = BINARY_OR_AMBIGUOUS
 
 
 # The number grammars of DS and IS, checked without ``re`` (start-up time of the header path):

@@ -10,7 +10,13 @@ import struct
 
 from dicom_tools.dicom.dictionary import entry, private_entry
 from dicom_tools.dicom.tags import UNDEFINED_LENGTH as _UNDEFINED
-from dicom_tools.dicom.vr import FLOATS, NUMBER_FORMATS, NUMBER_SIZES, SINGLE_VALUED
+from dicom_tools.dicom.vr import (
+    BINARY_OR_AMBIGUOUS,
+    FLOATS,
+    NUMBER_FORMATS,
+    NUMBER_SIZES,
+    SINGLE_VALUED,
+)
 
 _PAD = 43
 FRAGMENT_LINES = 8
@@ -18,7 +24,7 @@ _EMPTY = "(no value available)"
 _EMPTY_TEXT = (_EMPTY, 0)
 
 # Binary VRs: VM 1 by definition, even when empty (as dcmdump counts).
-_BINARY_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN", "OB or OW", "US or OW"})
+_BINARY_VRS = BINARY_OR_AMBIGUOUS
 _WORD_FORMATS = {"OW": ("H", "{:04x}"), "OL": ("L", "{}"), "OV": ("Q", "{}")}
 _FLOAT_FORMATS = {"OF": ("f", "{:.9g}"), "OD": ("d", "{:.17g}")}
 _FLOAT_TEXT = {"FL": "{:.9g}".format, "FD": "{:.17g}".format}

@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import struct
 
+from dicom_tools.dicom import vr as _vr
 from dicom_tools.dicom.reader import Element, Item, ParsedFile
 
 # VRs whose values are text; the first group may hold several values separated by "\".
-TEXT_VRS = frozenset("AE AS CS DA DS DT IS LO LT PN SH ST TM UC UI UR UT".split())  # noqa: SIM905
-SINGLE_VALUE_TEXT = frozenset(("LT", "ST", "UT", "UR"))  # "\" is part of the value
-NUMBER_FORMATS = {"US": "H", "SS": "h", "UL": "L", "SL": "l", "FL": "f", "FD": "d"}
-NUMBER_FORMATS |= {"SV": "q", "UV": "Q", "AT": "L"}
+TEXT_VRS = _vr.STRINGS
+SINGLE_VALUE_TEXT = _vr.SINGLE_VALUED  # "\" is part of the value
+# Binary numbers, and AT read as one 32-bit number (group << 16 | element) per value.
+NUMBER_FORMATS = {**_vr.NUMBER_FORMATS, "AT": "L"}
 
 
 class Values:

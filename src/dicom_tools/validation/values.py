@@ -7,18 +7,18 @@ from __future__ import annotations
 import datetime
 import re
 
+from dicom_tools.dicom import vr as _vr
 from dicom_tools.dicom.dictionary import entry, keyword, vm_range
 from dicom_tools.dicom.reader import Element, Item, ParsedFile
 from dicom_tools.validation.decode import NUMBER_FORMATS, TEXT_VRS, Values
 from dicom_tools.validation.enumerated import ENUMERATED
 from dicom_tools.validation.findings import Findings
 
-_MAX_LENGTH = {"AE": 16, "AS": 4, "CS": 16, "DS": 16, "IS": 12, "LO": 64, "SH": 16}
-_MAX_LENGTH |= {"ST": 1024, "LT": 10240, "TM": 14, "DA": 8, "DT": 26, "UI": 64, "PN": 64}
-_SIZES = {"OW": 2, "OF": 4, "OL": 4, "OD": 8, "OV": 8}
-_SIZES |= {"US": 2, "SS": 2, "UL": 4, "SL": 4, "FL": 4, "FD": 8, "SV": 8, "UV": 8, "AT": 4}
+_MAX_LENGTH = {vr: n for vr, n in _vr.MAX_LENGTH.items() if n is not None}
+# Value sizes that a value length must be a multiple of.
+_SIZES = {**_vr.WORD_SIZES, **_vr.NUMBER_SIZES, "AT": 4}
 # Text VRs whose characters depend on Specific Character Set; the others are plain ASCII.
-_CHARSET_VRS = frozenset(("SH", "LO", "ST", "LT", "PN", "UC", "UT"))
+_CHARSET_VRS = _vr.CHARSET_TEXT
 _MULTI_BYTE = ("2022", "ISO_IR 192", "GB18030", "GBK")
 # Control characters allowed besides ESC (PS3.5 6.2: CR, LF, FF; TAB is not among them).
 _CONTROL_OK = {"ST": b"\r\n\f", "LT": b"\r\n\f", "UT": b"\r\n\f"}

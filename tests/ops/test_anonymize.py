@@ -38,9 +38,9 @@ from dicom_tools.ops.anonymize import anonymize
 TABLE_NAME = "confidentiality_profile_attributes.json"
 LICENCE_NAME = "LICENSE-innolitics-dicom-standard.txt"
 # The tests' own copy of PS3.15 Table E.1-1, independent of the package's copy that the code reads.
-STANDARD = Path(__file__).resolve().parent / "data" / "standard"
+STANDARD = Path(__file__).resolve().parents[1] / "data" / "standard"
 # Where it was copied from: the workspace's copy of the standard, outside the repository.
-SHARED_STANDARD = Path(__file__).resolve().parents[2] / "shared" / "standard"
+SHARED_STANDARD = Path(__file__).resolve().parents[3] / "shared" / "standard"
 CT_CLASS = "1.2.840.10008.5.1.4.1.1.2"
 KEY = "test-key"
 
