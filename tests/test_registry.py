@@ -268,3 +268,25 @@ def test_json_in_memory_reads_no_bulk_data_file(inputs, tmp_path):
     msg = str(info.value)
     assert msg.startswith("upload.json: ") and "no folder" in msg, msg
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("<memory>", "instance_anonymized.dcm"),
+        ("../../etc/passwd", "passwd_anonymized.dcm"),
+        ("C:\\scans\\ct 1.dcm", "ct_1_anonymized.dcm"),
+        ("..", "instance_anonymized.dcm"),
+    ],
+)
+def test_in_memory_output_names_stay_in_the_output_folder(tmp_path, name, expected):
+    """An in-memory instance's name (from a network peer) never steers where outputs go."""
+    from pydicom.data import get_testdata_file
+
+    from dicom_tools.dicom.source import Source
+
+    data = Path(get_testdata_file("CT_small.dcm")).read_bytes()
+    spec = registry.get("anonymize")
+    result = registry.execute(spec, Source.from_bytes(data, name), tmp_path, {"key": "k"})
+    assert [Path(p).name for p in result.output_files] == [expected]
+    assert [p.name for p in tmp_path.iterdir()] == [expected]

@@ -415,7 +415,7 @@ def _execute(
     if src is not None and src.in_memory:
         # No folder to put an inferred output beside: an output folder or path must be given.
         named = output is not None and str(output) not in ("", "-") and Path(output).is_dir()
-        out = spec.infer_output(Path(Path(src.name).name) if named else None, output)
+        out = spec.infer_output(Path(_safe_name(src.name)) if named else None, output)
     else:
         out = spec.infer_output(src.path if src else None, output)
         if out is not None and src is not None and out.resolve() == src.path.resolve():  # type: ignore[union-attr]
@@ -427,6 +427,16 @@ def _execute(
     if src.path is None:
         raise UsageError(f"{spec.verb}: takes a file path, not an in-memory instance")
     return call(spec, src.path, out, opts, ctx)
+
+
+def _safe_name(name: str) -> str:
+    """A file name to infer outputs from for an instance held in memory: the last part of its
+    name, with only letters, digits, '.', '_' and '-' ("instance" when nothing is left, as for
+    the default "<memory>"); never a path a caller could point elsewhere."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in base)
+    safe = safe.strip("._")
+    return safe if safe and base != "<memory>" else "instance"
 
 
 def as_source(value: Any) -> Source | None:
