@@ -15,6 +15,7 @@ from pathlib import Path
 
 from dicom_tools.dicom.source import Source
 from dicom_tools.dicom.syntaxes import DEFLATED
+from dicom_tools.dicom.tags import format_tag
 from dicom_tools.errors import InputError, UsageError
 
 # typing and collections cost start-up time (every command loads this module)
@@ -217,7 +218,7 @@ def check_items(path: Path | str | Source, ds: Dataset, data: bytes | None = Non
                 if (group, element) != (0xFFFE, 0xE000):
                     raise InputError(
                         f"{path}: broken sequence {elem.tag}: item {n} at byte {pos} has tag "
-                        f"({group:04X},{element:04X}) instead of (FFFE,E000)"
+                        f"{format_tag(group << 16 | element)} instead of (FFFE,E000)"
                     )
                 if length != 0xFFFFFFFF and pos + 8 + length > size:
                     raise InputError(

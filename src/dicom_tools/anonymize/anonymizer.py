@@ -18,6 +18,7 @@ from dicom_tools.anonymize.dates import shift_value
 from dicom_tools.anonymize.keyed import KeyedHasher, is_well_known, random_key
 from dicom_tools.anonymize.profile import OPTION_COLUMNS, Profile, build_profile, parse_tag
 from dicom_tools.anonymize.safe_private import Declared
+from dicom_tools.dicom.tags import format_tag
 from dicom_tools.errors import UsageError, option
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ class AnonymizeOptions:
                 raise UsageError(f"{option(name)}: at most {limit} characters and no backslash")
         clash = {parse_tag(t) for t in self.keep} & {parse_tag(t) for t in self.remove}
         if clash:
-            names = ", ".join(f"({t >> 16:04X},{t & 0xFFFF:04X})" for t in sorted(clash))
+            names = ", ".join(format_tag(t) for t in sorted(clash))
             raise UsageError(
                 f"attribute given to both {option('keep')} and {option('remove')}: {names}"
             )

@@ -19,7 +19,14 @@ from typing import Any
 
 from dicom_tools.dicom import syntaxes
 from dicom_tools.dicom.dictionary import vr_of
-from dicom_tools.dicom.tags import ITEM, ITEM_END, PIXEL_DATA, SEQUENCE_END, UNDEFINED_LENGTH
+from dicom_tools.dicom.tags import (
+    ITEM,
+    ITEM_END,
+    PIXEL_DATA,
+    SEQUENCE_END,
+    UNDEFINED_LENGTH,
+    tag_hex,
+)
 from dicom_tools.dicom.vr import (
     BINARY,
     CHARSET_TEXT,
@@ -110,7 +117,7 @@ class _Encoder:
             elem = model[tag]
             group = tag >> 16
             group_start.setdefault(group, len(out))
-            key = f"{tag:08X}"
+            key = tag_hex(tag)
             epath = f"{path}.{key}" if path else key
             if tag & 0xFFFF == 0 and elem.vr == "UL":
                 out += self.header(tag, "UL", 4)

@@ -10,6 +10,7 @@ import struct
 
 from dicom_tools.dicom.dictionary import entry, private_entry
 from dicom_tools.dicom.tags import UNDEFINED_LENGTH as _UNDEFINED
+from dicom_tools.dicom.tags import format_tag_lower
 from dicom_tools.dicom.vr import (
     BINARY_OR_AMBIGUOUS,
     FLOATS,
@@ -66,7 +67,7 @@ _TAG_TEXTS: dict[int, str] = {}
 def _tag_text(tag: int) -> str:
     text = _TAG_TEXTS.get(tag)
     if text is None:
-        text = f"({tag >> 16:04x},{tag & 0xFFFF:04x})"
+        text = format_tag_lower(tag)
         if len(_TAG_TEXTS) < 100_000:
             _TAG_TEXTS[tag] = text
     return text
@@ -161,7 +162,8 @@ class Formatter:
         if rest:
             return None
         words = struct.unpack(f"{'<' if little else '>'}{2 * n}H", value)
-        text = "\\".join(f"({g:04x},{e:04x})" for g, e in zip(words[::2], words[1::2], strict=True))
+        pairs = zip(words[::2], words[1::2], strict=True)
+        text = "\\".join(format_tag_lower(g << 16 | e) for g, e in pairs)
         return _cut_values(text, self.limit), n
 
     def _bytes(self, vr: str, value: bytes | bytearray | memoryview, endian: str) -> str:

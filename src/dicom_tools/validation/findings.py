@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from dicom_tools.dicom.tags import format_tag
+
 SEVERITIES = ("error", "warning", "info")
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 
-def tag_str(tag: int) -> str:
-    return f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
+tag_str = format_tag  # (GGGG,EEEE), as the standard writes tags
 
 
 @dataclass(frozen=True, slots=True)

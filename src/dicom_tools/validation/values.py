@@ -10,6 +10,7 @@ import re
 from dicom_tools.dicom import vr as _vr
 from dicom_tools.dicom.dictionary import entry, keyword, vm_range
 from dicom_tools.dicom.reader import Element, Item, ParsedFile
+from dicom_tools.dicom.tags import format_tag
 from dicom_tools.validation.decode import NUMBER_FORMATS, TEXT_VRS, Values
 from dicom_tools.validation.enumerated import ENUMERATED
 from dicom_tools.validation.findings import Findings
@@ -364,8 +365,7 @@ class ValueChecker:
                 )
 
 
-def _tag_text(tag: int) -> str:
-    return f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
+_tag_text = format_tag
 
 
 def check_values(pf: ParsedFile, values: Values, findings: Findings) -> bool:
