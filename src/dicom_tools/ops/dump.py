@@ -23,6 +23,7 @@ import os
 import stat
 from pathlib import Path
 
+from dicom_tools.dicom.failures import check_parsed
 from dicom_tools.dicom.reader import parse_source
 from dicom_tools.dicom.source import Source, as_source
 from dicom_tools.dump.layout import FRAGMENT_LINES
@@ -67,6 +68,7 @@ def dump(
     except (ValueError, OSError):
         parsed = None
     if parsed is not None:
+        check_parsed(parsed, src)  # unreadable: the one-line error
         chunks = stream_dump(parsed, depth, limit, src)
         if chunks is None:
             parsed.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dicom_tools.dicom.dictionary import entry, uid_name
+from dicom_tools.dicom.failures import check_parsed
 from dicom_tools.dicom.reader import UNDEFINED, Element, ParsedFile, parse_source
 from dicom_tools.dicom.source import Source, as_source
 from dicom_tools.dicom.syntaxes import by_uid
@@ -74,6 +75,7 @@ def _from_reader(src: Source, verbose: bool) -> dict[str, Any] | None:
         parsed = parse_source(src)
     except (ValueError, OSError):
         return None
+    check_parsed(parsed, src)  # unreadable: the one-line error
     try:
         return _summary(parsed, src, verbose)
     except Undecodable:
