@@ -69,7 +69,8 @@ class Element:
 
 
 class Item:
-    """A data set or sequence item: its elements in file order, and the first of each tag."""
+    """A data set or sequence item: its elements in file order, and by tag the last copy of
+    each (a tag written twice: pydicom keeps the last, dcmdump the first)."""
 
     __slots__ = ("by_tag", "elements", "offset")
 
@@ -256,7 +257,7 @@ class _Walker:
             el = Element(tag, vr, length, pos, start, explicit)
             el.le = little
             item.elements.append(el)
-            item.by_tag.setdefault(tag, el)
+            item.by_tag[tag] = el  # a repeated tag: the last copy, as pydicom keeps
             if length == UNDEFINED:
                 pos = self._undefined(el, explicit, little, end)
                 continue

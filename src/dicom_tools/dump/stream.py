@@ -12,11 +12,12 @@ implicit VR data sets under an explicit syntax, sequences in UN (the dictionary'
 unknown tag of undefined length) and implicit VR encapsulated pixel data are dumped here too.
 Unreadable files get their error from the reader's tree (``dicom.failures``, called by the
 operation). Text in other character sets is decoded by ``dicom.values`` (one Python codec; ISO
-2022 code extensions by pydicom's ``decode_bytes``, imported only then).
+2022 code extensions by pydicom's ``decode_bytes``, imported only then). A repeated tag shows
+its last copy, as pydicom keeps it (dcmdump keeps the first).
 What is still left to the pydicom path (``legacy``, imported only then; no file of the test
 corpus or bad inputs takes it): a structural defect ``dicom.failures`` has no wording for, an
 unknown transfer syntax, a meta group without preamble; met while walking (``_Fallback``),
-repeated tags, VRs only the data set's context resolves, a UN that is a sequence in a
+VRs only the data set's context resolves, a UN that is a sequence in a
 big-endian data set, undefined length on a non-sequence: then the pydicom path takes over if
 nothing was handed out yet. Single text values ``dicom.values`` leaves to pydicom (DS or IS
 with non-ASCII bytes, bytes invalid in their character set) are converted by the pydicom path's
@@ -202,10 +203,7 @@ class _Streamer(Formatter):
         raw_creators: dict[int, str] = {}
         implicit_vrs = _IMPLICIT_VRS
         endian = "<" if little else ">"
-        elems = item.elements
-        by_tag = {el.tag: el for el in elems}  # a repeated tag: the last one, as pydicom keeps
-        if len(by_tag) != len(elems):
-            raise _Fallback
+        by_tag = item.by_tag  # a repeated tag: the last copy, as pydicom keeps
         mv = memoryview(buf)
         charset = by_tag.get(0x00080005)
         if charset is not None:

@@ -3,15 +3,15 @@
 Read by the base reader (``dicom.reader``), values decoded from their bytes
 (``dicom.values``): no pydicom on this path, except for text with ISO 2022 code extensions,
 which ``dicom.values`` hands to pydicom's decoder. Files without File Meta Information, deflated
-ones, sequences in UN, text in other character sets and DS or IS values that are not numbers
-are read here too; an unreadable file gets its one-line error from the reader's tree
-(``dicom.failures``). What is still read by pydicom (``_from_pydicom``, imported only then), so
-that output and error messages stay the same; no file of the test corpus or bad inputs takes
-it: a defect ``dicom.failures`` has no wording for (a nested broken item, a deflated file's
-truncation), a meta group without preamble, an unknown transfer syntax, repeated tags, and a
-value ``dicom.values`` cannot decode as pydicom does (``Undecodable``: a binary number of the
-wrong length, an ambiguous VR without Pixel Representation, text invalid in its character
-set).
+ones, sequences in UN, text in other character sets, DS or IS values that are not numbers and
+repeated tags (the last copy, as pydicom keeps it) are read here too; an unreadable file gets
+its one-line error from the reader's tree (``dicom.failures``). What is still read by pydicom
+(``_from_pydicom``, imported only then), so that output and error messages stay the same; no
+file of the test corpus or bad inputs takes it: a defect ``dicom.failures`` has no wording for
+(a nested broken item, a deflated file's truncation), a meta group without preamble, an unknown
+transfer syntax, and a value ``dicom.values`` cannot decode as pydicom does (``Undecodable``: a
+binary number of the wrong length, an ambiguous VR without Pixel Representation, text invalid
+in its character set).
 """
 
 from __future__ import annotations
@@ -98,8 +98,6 @@ def _summary(parsed: ParsedFile, src: Source, verbose: bool) -> dict[str, Any] |
         or (meta.elements and not parsed.preamble)
         or (ts and syntax is None)
         or not ds.elements
-        or len(ds.by_tag) != len(ds.elements)
-        or len(meta.by_tag) != len(meta.elements)
     ):
         return None
     little = parsed.little
