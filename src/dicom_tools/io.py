@@ -13,6 +13,7 @@ import struct
 import warnings
 from pathlib import Path
 
+from dicom_tools.dicom.failures import looks_like_raw_dataset, not_dicom
 from dicom_tools.dicom.source import Source
 from dicom_tools.dicom.syntaxes import DEFLATED
 from dicom_tools.dicom.tags import format_tag
@@ -43,13 +44,6 @@ def _pydicom() -> Any:
     return pydicom
 
 
-# Two-letter VR codes; used to recognise an explicit-VR data set that has no preamble.
-_VRS = frozenset(
-    b"AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV PN SH SL SQ SS ST SV TM UC UI UL UN "
-    b"UR US UT UV".split()
-)
-
-
 def check_input_file(path: str | os.PathLike[str]) -> Path:
     """Return ``path`` as a Path if it names a readable, non-empty regular file."""
     p = Path(path)
@@ -74,27 +68,6 @@ def check_input(src: Source) -> Source:
     elif not src.read_bytes():
         raise InputError(f"{src.name}: empty input")
     return src
-
-
-def _looks_like_raw_dataset(head: bytes) -> bool:
-    """Whether ``head`` plausibly starts a data set written without preamble or meta header.
-
-    dcmtk reads such files by guessing the transfer syntax from the first element; we accept the
-    same files: a first tag in a low even group (command, meta, directory or identifying groups)
-    followed by either a known VR (explicit) or a 32-bit length (implicit).
-    """
-    if len(head) < 8:
-        return False
-    for order in ("<", ">"):
-        group, _elem = struct.unpack(order + "HH", head[:4])
-        if group not in (0x0000, 0x0002, 0x0004, 0x0008) and not (0x0008 < group <= 0x0020):
-            continue
-        if head[4:6] in _VRS:
-            return True
-        (length,) = struct.unpack(order + "L", head[4:8])
-        if order == "<" and (length < 0x10000 or length == 0xFFFFFFFF):
-            return True
-    return False
 
 
 def read_dataset(
@@ -127,8 +100,8 @@ def read_dataset(
         data = None
     has_preamble = head[128:132] == b"DICM"
     has_prefix_only = head[:4] == b"DICM"  # some writers omit the preamble but keep "DICM"
-    if not (has_preamble or has_prefix_only or _looks_like_raw_dataset(head)):
-        raise InputError(f"{p}: not a DICOM file (no DICM prefix and no recognisable data set)")
+    if not (has_preamble or has_prefix_only or looks_like_raw_dataset(head)):
+        raise InputError(not_dicom(str(p)))
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

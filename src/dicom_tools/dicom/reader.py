@@ -69,7 +69,8 @@ class Element:
 
 
 class Item:
-    """A data set or sequence item: its elements in file order, and the first of each tag."""
+    """A data set or sequence item: its elements in file order, and by tag the last copy of
+    each (a tag written twice: pydicom keeps the last, dcmdump the first)."""
 
     __slots__ = ("by_tag", "elements", "offset")
 
@@ -111,13 +112,18 @@ class Problem(_Record):
     """A structural defect met while walking the bytes."""
 
     _order = ("code", "message", "tag", "path")
-    __slots__ = ("code", "message", "path", "tag")
+    __slots__ = ("code", "message", "offset", "path", "tag")
 
-    def __init__(self, code: str, message: str, tag: int | None, path: str) -> None:
+    def __init__(
+        self, code: str, message: str, tag: int | None, path: str, offset: int | None = None
+    ) -> None:
         self.code = code
         self.message = message
         self.tag = tag
         self.path = path
+        # Where the broken sequence item starts (bad-item, or an item longer than its
+        # sequence): its header says how the file's errors word it (``dicom.failures``).
+        self.offset = offset
 
 
 class ParsedFile(_Record):
@@ -185,9 +191,12 @@ class ParsedFile(_Record):
 
 
 class _Broken(Exception):
-    def __init__(self, message: str, code: str = "broken-structure") -> None:
+    def __init__(
+        self, message: str, code: str = "broken-structure", offset: int | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
+        self.offset = offset
 
 
 class _Walker:
@@ -205,8 +214,8 @@ class _Walker:
             parts.append(keyword(tag) or format_tag(tag))
         return ".".join(parts)
 
-    def problem(self, code: str, message: str, tag: int | None) -> None:
-        self.problems.append(Problem(code, message, tag, self.path(tag)))
+    def problem(self, code: str, message: str, tag: int | None, offset: int | None = None) -> None:
+        self.problems.append(Problem(code, message, tag, self.path(tag), offset))
 
     def walk(
         self, pos: int, end: int, explicit: bool, little: bool, item: Item, in_item: bool
@@ -248,7 +257,7 @@ class _Walker:
             el = Element(tag, vr, length, pos, start, explicit)
             el.le = little
             item.elements.append(el)
-            item.by_tag.setdefault(tag, el)
+            item.by_tag[tag] = el  # a repeated tag: the last copy, as pydicom keeps
             if length == UNDEFINED:
                 pos = self._undefined(el, explicit, little, end)
                 continue
@@ -323,6 +332,7 @@ class _Walker:
                         f"item {len(el.items) + 1} at byte {pos} has tag {format_tag(tag)} "
                         "instead of (FFFE,E000)",
                         "bad-item",
+                        pos,
                     )
                 item = Item(pos)
                 el.items.append(item)
@@ -336,6 +346,7 @@ class _Walker:
                                 f"item at byte {pos} claims {length} bytes, more than its "
                                 "sequence holds",
                                 "length-overrun",
+                                pos,
                             )
                         self.walk(pos + 8, pos + 8 + length, explicit, little, item, False)
                         pos += 8 + length
@@ -344,7 +355,7 @@ class _Walker:
                 complete += 1
         except _Broken as exc:
             del el.items[complete:]
-            self.problem(exc.code, f"broken sequence: {exc}", el.tag)
+            self.problem(exc.code, f"broken sequence: {exc}", el.tag, exc.offset)
             if undefined:
                 raise _Broken(f"cannot find the end of {name}") from None
             return end

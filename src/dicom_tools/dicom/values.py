@@ -10,7 +10,7 @@ are a list, none is ``None``.
 Text in another character set is decoded with the codec its one defined term names
 (``charsets``, pydicom's table); ISO 2022 code extensions and several terms go to pydicom's
 ``decode_bytes``, imported only then. What these rules cannot decode the way pydicom would (a
-number of the wrong length, a DS or IS that is not a plain number, bytes invalid in their
+number of the wrong length, bytes invalid in their
 character set, an ambiguous VR) raises ``Undecodable``: the caller decides (today: it asks
 pydicom, lazily).
 """
@@ -116,23 +116,54 @@ def decode(vr: str, raw: bytes, little: bool = True, charset: str = "") -> Any:
         values = [v.rstrip("=") for v in text.split("\\")]
     elif vr == "DS":
         values = text.strip().rstrip(" \0").split("\\")
-        if not all(map(is_plain_decimal, values)):
-            if values == [""]:
-                return None
-            raise Undecodable("DS value that is not a plain number")
-        return _one_or_list([float(v) for v in values])
+        if all(map(is_plain_decimal, values)):
+            return _one_or_list([float(v) for v in values])
+        if values == [""]:
+            return None
+        return _lenient_numbers(values, float, raw, little, charset)
     elif vr == "IS":
         values = text.rstrip(" \0").split("\\")
-        if not all(map(is_plain_integer, values)):
-            if values == [""]:
-                return None
-            raise Undecodable("IS value that is not a plain integer")
-        return _one_or_list([int(v) for v in values])
+        if all(map(is_plain_integer, values)):
+            return _one_or_list([int(v) for v in values])
+        if values == [""]:
+            return None
+        return _lenient_numbers(values, _integer_string, raw, little, charset)
     else:
         raise Undecodable(f"VR {vr}")
     if values == [""]:
         return None
     return _one_or_list(values)
+
+
+def _integer_string(text: str) -> int | float:
+    """An IS value as pydicom reads one that is not a plain integer: Python's ``int`` (or a
+    float that is a whole number, "1.0"), else the float itself ("1.5")."""
+    try:
+        number: int | float = int(text)
+    except ValueError:
+        number = int(float(text))
+    exact = float(text)
+    return number if number == exact else exact
+
+
+def _lenient_numbers(
+    values: list[str], convert: Any, raw: bytes, little: bool, charset: str
+) -> Any:
+    """DS or IS values that are not all plain numbers, as pydicom reads them: each by Python's
+    ``float`` (DS) or ``_integer_string`` (IS), a blank one kept as it is; if one is no number
+    at all, the whole value is read as text (SH, pydicom's first retry), as "1A" in badVR.dcm."""
+    out = []
+    for value in values:
+        if not value.strip():
+            out.append(value)
+            continue
+        try:
+            out.append(convert(value))
+        except ValueError:
+            return decode("SH", raw, little, charset)
+        except OverflowError:  # "inf" as IS: pydicom's reading fails; not worded here
+            raise Undecodable("IS value out of range") from None
+    return _one_or_list(out)
 
 
 def _decode_text(raw: bytes, charset: str, vr: str) -> str:

@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover
 
 from dicom_tools.dicom.charsets import DEFAULT
 from dicom_tools.dicom.dictionary import entry, private_entry
+from dicom_tools.dicom.failures import check_parsed
 from dicom_tools.dicom.reader import Element, Item, ParsedFile, parse_source
 from dicom_tools.dicom.source import Source, as_source
 from dicom_tools.dicom.tags import PIXEL_DATA, SPECIFIC_CHARACTER_SET
@@ -285,11 +286,14 @@ class _Fallback(Exception):
 
 
 def file_to_json(path: Source | Path, bulk: BulkSink | None = None) -> JsonText | None:
-    """The JSON text of the input ``path`` from its bytes, or None when it needs pydicom."""
+    """The JSON text of the input ``path`` from its bytes, or None when it needs pydicom;
+    raises InputError for a file the reader finds unreadable (``dicom.failures``)."""
+    src = as_source(path)
     try:
-        parsed = parse_source(as_source(path))
+        parsed = parse_source(src)
     except Exception:  # nothing like DICOM: the pydicom path words the error
         return None
+    check_parsed(parsed, src)
     try:
         if parsed.problems or (parsed.meta.elements and not parsed.preamble):
             return None

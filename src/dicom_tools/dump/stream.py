@@ -10,11 +10,18 @@ half-way through a printed dump.
 Files without preamble or File Meta Information, deflated data sets (the reader inflates them),
 implicit VR data sets under an explicit syntax, sequences in UN (the dictionary's SQ, or an
 unknown tag of undefined length) and implicit VR encapsulated pixel data are dumped here too.
-What is still left to the pydicom path (``legacy``): files with a structural defect (its
-error message is pydicom's wording) or nothing readable; and, met while walking
-(``_Fallback``), repeated tags, VRs only the data set's context resolves: then the pydicom
-path takes over if nothing was handed out yet. Text in other character sets is decoded by
-pydicom, element by element, imported only then.
+Unreadable files get their error from the reader's tree (``dicom.failures``, called by the
+operation). Text in other character sets is decoded by ``dicom.values`` (one Python codec; ISO
+2022 code extensions by pydicom's ``decode_bytes``, imported only then). A repeated tag shows
+its last copy, as pydicom keeps it (dcmdump keeps the first).
+What is still left to the pydicom path (``legacy``, imported only then; no file of the test
+corpus or bad inputs takes it): a structural defect ``dicom.failures`` has no wording for, an
+unknown transfer syntax, a meta group without preamble; met while walking (``_Fallback``),
+VRs only the data set's context resolves, a UN that is a sequence in a
+big-endian data set, undefined length on a non-sequence: then the pydicom path takes over if
+nothing was handed out yet. Single text values ``dicom.values`` leaves to pydicom (DS or IS
+with non-ASCII bytes, bytes invalid in their character set) are converted by the pydicom path's
+``converted_line``.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from dicom_tools.dicom.dictionary import tags_of_vr, uid_name
 from dicom_tools.dicom.reader import UNDEFINED, ParsedFile
 from dicom_tools.dicom.syntaxes import by_uid
 from dicom_tools.dicom.tags import EXTENDED_OFFSET_TABLE, PIXEL_DATA
-from dicom_tools.dicom.values import element_vr
+from dicom_tools.dicom.values import Undecodable, decode, element_vr
 from dicom_tools.dicom.vr import NUMBER_FORMATS, SINGLE_VALUED, STRINGS
 from dicom_tools.dump.layout import (
     _BINARY_VRS,
@@ -38,6 +45,7 @@ from dicom_tools.dump.layout import (
     _PAD,
     FRAGMENT_LINES,
     Formatter,
+    _cut,
     _cut_values,
     _line,
     _private_name,
@@ -195,10 +203,7 @@ class _Streamer(Formatter):
         raw_creators: dict[int, str] = {}
         implicit_vrs = _IMPLICIT_VRS
         endian = "<" if little else ">"
-        elems = item.elements
-        by_tag = {el.tag: el for el in elems}  # a repeated tag: the last one, as pydicom keeps
-        if len(by_tag) != len(elems):
-            raise _Fallback
+        by_tag = item.by_tag  # a repeated tag: the last copy, as pydicom keeps
         mv = memoryview(buf)
         charset = by_tag.get(0x00080005)
         if charset is not None:
@@ -266,10 +271,15 @@ class _Streamer(Formatter):
                         shown = (text, vm)
                 else:
                     shown = None
-                if shown is None:  # other character sets: pydicom decodes them
+                if shown is None:  # other character sets: decoded as pydicom converts them
                     if tag & 0x10000 and 0x10 <= tag & 0xFFFF <= 0xFF:
                         raise _Fallback
-                    # As the pydicom path converts it (pydicom imported only for such text).
+                    line = self._decoded_line(tag, vr, bytes(value), length, indent, encodings,
+                                              creators)  # fmt: skip
+                    if line is not None:
+                        lines.append(line)
+                        continue
+                    # What dicom.values leaves to pydicom: the pydicom path's conversion.
                     from dicom_tools.dump.legacy import converted_line
 
                     self.lines += converted_line(
@@ -310,6 +320,33 @@ class _Streamer(Formatter):
             body = f"{vr} {text}"
             tag_text = _tag_text(tag)
             lines.append(f"{indent}{tag_text} {body:<{_PAD}} # {length:>3},{vm:>2} {name}")
+
+    def _decoded_line(
+        self,
+        tag: int,
+        vr: str,
+        value: bytes,
+        length: int,
+        indent: str,
+        charset: str | None,
+        creators: dict[tuple[int, int], str],
+    ) -> str | None:
+        """The line of a text element in another character set, as the pydicom path showed
+        it (the converted values joined, cut at the limit); None where pydicom must convert."""
+        values = _decoded_text(vr, value, charset)
+        if values is None:
+            return None
+        vm = len(values)
+        if not vm:
+            text = _EMPTY
+        else:
+            shown = values if self.max_values is None else values[: self.max_values]
+            text = _cut("\\".join(shown), self.limit, len(shown) < vm)
+            if not text.isprintable():
+                text = text.translate(_CONTROL)
+            text = f"[{text}]"
+        name = _private_name(tag, creators) if tag & 0x10000 else _public_name(tag)
+        return _line(indent, tag, vr, text, length, vm, name)
 
     def sequence(
         self,
@@ -397,6 +434,21 @@ class _Streamer(Formatter):
             lines.append(f"{inner}... {count - FRAGMENT_LINES} more fragment(s) not shown")
         end = "SequenceDelimitationItem"
         lines.append(_line(indent, 0xFFFEE0DD, "na", f"({end})", 0, 0, end))
+
+
+def _decoded_text(vr: str, value: bytes, charset: str | None) -> list[str] | None:
+    """The values of a text element in another character set, as pydicom converts them
+    (``dicom.values``); None for DS and IS (pydicom shows them as written, not as numbers)
+    and for what ``dicom.values`` leaves to pydicom."""
+    if vr in ("DS", "IS"):
+        return None
+    try:
+        decoded = decode(vr, value, True, charset.strip(" \0") if charset else "")
+    except Undecodable:
+        return None
+    if decoded is None:
+        return []
+    return decoded if isinstance(decoded, list) else [decoded]
 
 
 def _charset(charset: Any, buf: Any) -> str | None:

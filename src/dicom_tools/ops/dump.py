@@ -23,6 +23,7 @@ import os
 import stat
 from pathlib import Path
 
+from dicom_tools.dicom.failures import check_parsed
 from dicom_tools.dicom.reader import parse_source
 from dicom_tools.dicom.source import Source, as_source
 from dicom_tools.dump.layout import FRAGMENT_LINES
@@ -67,6 +68,7 @@ def dump(
     except (ValueError, OSError):
         parsed = None
     if parsed is not None:
+        check_parsed(parsed, src)  # unreadable: the one-line error
         chunks = stream_dump(parsed, depth, limit, src)
         if chunks is None:
             parsed.close()
@@ -161,10 +163,7 @@ class DumpResult(Result):
 def json_text(path: Source | Path | None, ds: Dataset | None = None) -> str:
     """The DICOM JSON of the input ``path`` (or of ``ds`` without one), exactly as
     ``to-json`` writes it: the same encoder, every binary value inline."""
-    if path is not None:
-        from dicom_tools.dicomjson.encoder import encode_file
+    from dicom_tools.dicomjson.encoder import encode_file
 
-        return encode_file(path).text
-    from dicom_tools.dicomjson.dataset import dataset_to_json
-
-    return dataset_to_json(ds).text
+    # A data set without a path is encoded from its Part 10 bytes (``Source.from_dataset``).
+    return encode_file(path if path is not None else Source.from_dataset(ds)).text

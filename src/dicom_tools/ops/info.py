@@ -3,10 +3,15 @@
 Read by the base reader (``dicom.reader``), values decoded from their bytes
 (``dicom.values``): no pydicom on this path, except for text with ISO 2022 code extensions,
 which ``dicom.values`` hands to pydicom's decoder. Files without File Meta Information, deflated
-ones, sequences in UN and text in other character sets are read here too. What is still read
-by pydicom as before (``_from_pydicom``), so that output and error messages stay the same:
-files with a structural defect or nothing readable, repeated tags, and values these rules do
-not decode as pydicom does (a DS or IS that is not a number, as in badVR.dcm).
+ones, sequences in UN, text in other character sets, DS or IS values that are not numbers and
+repeated tags (the last copy, as pydicom keeps it) are read here too; an unreadable file gets
+its one-line error from the reader's tree (``dicom.failures``). What is still read by pydicom
+(``_from_pydicom``, imported only then), so that output and error messages stay the same; no
+file of the test corpus or bad inputs takes it: a defect ``dicom.failures`` has no wording for
+(a nested broken item, a deflated file's truncation), a meta group without preamble, an unknown
+transfer syntax, and a value ``dicom.values`` cannot decode as pydicom does (``Undecodable``: a
+binary number of the wrong length, an ambiguous VR without Pixel Representation, text invalid
+in its character set).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dicom_tools.dicom.dictionary import entry, uid_name
+from dicom_tools.dicom.failures import check_parsed
 from dicom_tools.dicom.reader import UNDEFINED, Element, ParsedFile, parse_source
 from dicom_tools.dicom.source import Source, as_source
 from dicom_tools.dicom.syntaxes import by_uid
@@ -74,6 +80,7 @@ def _from_reader(src: Source, verbose: bool) -> dict[str, Any] | None:
         parsed = parse_source(src)
     except (ValueError, OSError):
         return None
+    check_parsed(parsed, src)  # unreadable: the one-line error
     try:
         return _summary(parsed, src, verbose)
     except Undecodable:
@@ -91,8 +98,6 @@ def _summary(parsed: ParsedFile, src: Source, verbose: bool) -> dict[str, Any] |
         or (meta.elements and not parsed.preamble)
         or (ts and syntax is None)
         or not ds.elements
-        or len(ds.by_tag) != len(ds.elements)
-        or len(meta.by_tag) != len(meta.elements)
     ):
         return None
     little = parsed.little

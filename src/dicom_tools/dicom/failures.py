@@ -1,0 +1,122 @@
+"""The one-line error for a file the reader found unreadable, from its problems.
+
+A file that is not DICOM, is cut short or has a broken top-level sequence cannot be dumped,
+summarised or converted; the message says why, in the words these operations have always used
+(they came from pydicom's reading: ``io.read_dataset``, ``io._check_complete`` and
+``io.check_items``), now from the reader's tree, without pydicom. ``read_failure`` returns
+None for problems it has no wording for; the caller decides what to do with those.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from dicom_tools.dicom.tags import ITEM, UNDEFINED_LENGTH, format_tag
+from dicom_tools.errors import InputError
+
+TYPE_CHECKING = False  # typing costs start-up time
+if TYPE_CHECKING:
+    from dicom_tools.dicom.reader import ParsedFile
+    from dicom_tools.dicom.source import Source
+
+# Two-letter VR codes that mark an explicit-VR data set without preamble. OW is not among them,
+# as it never was: the same files are recognised as before.
+_VRS = frozenset(
+    b"AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV PN SH SL SQ SS ST SV TM UC UI UL UN "
+    b"UR US UT UV".split()
+)
+_META = "file meta information: "
+_DATA_SET = "data set: "
+_NO_DELIMITER = "encapsulated pixel data has no Sequence Delimitation Item"
+# Defects of the whole file that never stopped it being read (a few stray bytes at its end are
+# ignored, a meta group in another encoding is read as it is).
+_HARMLESS = frozenset(("trailing-bytes", "meta-encoding"))
+
+
+def looks_like_raw_dataset(head: bytes) -> bool:
+    """Whether ``head`` plausibly starts a data set written without preamble or meta header.
+
+    dcmtk reads such files by guessing the transfer syntax from the first element; we accept the
+    same files: a first tag in a low even group (command, meta, directory or identifying groups)
+    followed by either a known VR (explicit) or a 32-bit length (implicit).
+    """
+    if len(head) < 8:
+        return False
+    for order in ("<", ">"):
+        group, _elem = struct.unpack(order + "HH", head[:4])
+        if group not in (0x0000, 0x0002, 0x0004, 0x0008) and not (0x0008 < group <= 0x0020):
+            continue
+        if head[4:6] in _VRS:
+            return True
+        (length,) = struct.unpack(order + "L", head[4:8])
+        if order == "<" and (length < 0x10000 or length == 0xFFFFFFFF):
+            return True
+    return False
+
+
+def not_dicom(name: str) -> str:
+    return f"{name}: not a DICOM file (no DICM prefix and no recognisable data set)"
+
+
+def read_failure(parsed: ParsedFile, name: str, size: int) -> str | None:
+    """The error message for ``parsed`` (named ``name``, ``size`` bytes) when it cannot be read:
+    not DICOM, truncated, a broken top-level sequence item or no data set; None when it has no
+    such problem, or one with no established wording (a deflated file's, a nested one's)."""
+    if not (parsed.prefix or looks_like_raw_dataset(bytes(parsed.meta_buffer[:132]))):
+        return not_dicom(name)
+    fatal = [p for p in parsed.problems if p.path == "" and p.tag is None]
+    # Checked in this order: end of file inside pixel data, then an element past the end of
+    # the file (meta group first), then the items of top-level sequences.
+    for p in fatal:
+        if p.message == _DATA_SET + _NO_DELIMITER and not parsed.deflated:
+            return f"{name}: file is truncated: End of file reached before delimiter (FFFE,E0DD)"
+    for p in fatal:
+        if p.code in _HARMLESS:
+            continue
+        if p.code != "length-overrun":
+            return None  # a defect pydicom's reading words its own way
+        in_meta = p.message.startswith(_META)
+        if parsed.deflated and not in_meta:
+            return None  # positions are in the inflated stream
+        el = (parsed.meta if in_meta else parsed.dataset).elements[-1]  # the one that overran
+        remain = max(size - el.pos, 0)
+        return (
+            f"{name}: file is truncated: element {format_tag(el.tag)} needs {el.length} bytes, "
+            f"{remain} remain"
+        )
+    for p in parsed.problems:
+        if p.offset is None or p.tag is None or "[" in p.path or "." in p.path:
+            continue  # only top-level sequences' items are checked against the file
+        if parsed.deflated:
+            return None
+        el = parsed.dataset.get(p.tag)
+        if el is None or el.items is None:
+            return None
+        fmt = "<HHL" if parsed.little else ">HHL"
+        header = bytes(parsed.buffer[p.offset : p.offset + 8])
+        group, element, length = struct.unpack(fmt, header) if len(header) == 8 else (0,) * 3
+        n = len(el.items) + 1  # the items before the broken one were read whole
+        where = f"{name}: broken sequence {format_tag(p.tag)}: item {n}"
+        if group << 16 | element != ITEM:
+            return (
+                f"{where} at byte {p.offset} has tag ({group:04X},{element:04X}) "
+                "instead of (FFFE,E000)"
+            )
+        if length != UNDEFINED_LENGTH and p.offset + 8 + length > size:
+            return f"{where} claims {length} bytes, more than the file holds"
+        return None
+    if not parsed.problems and not parsed.dataset.elements:
+        return f"{name}: not a DICOM file (no data set)"
+    return None
+
+
+def check_parsed(parsed: ParsedFile, src: Source) -> None:
+    """Raise the one-line InputError for ``parsed`` (walked from ``src``) when it has a problem
+    ``read_failure`` words (closing it first); otherwise return, problems or not."""
+    if not parsed.problems and parsed.dataset.elements:
+        return  # the usual case, at no cost
+    name = str(src.path) if src.path is not None else src.name  # as read_dataset named it
+    message = read_failure(parsed, name, src.size)
+    if message is not None:
+        parsed.close()
+        raise InputError(message)
