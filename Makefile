@@ -39,7 +39,7 @@ format:
 
 bench: setup
 	bash scripts/system-deps.sh
-	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
+	for f in benchmarks/bench_*.py; do $(BIN)/python $$f $(if $(BEFORE),--before $(BEFORE)) || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .ruff_cache

@@ -1,6 +1,6 @@
 """One frame of a big multi-frame file: time and memory independent of the frame count.
 
-    python benchmarks/bench_frames.py [--frames 25,100,400,512] [--repeat 5] [--cli-repeat 3]
+    python benchmarks/bench_frames.py [--frames 25,100,400,512] [--repeat 5] [--cli-repeat 5]
                                       [--before SRC] [--keep]
 
 Generates uncompressed multi-frame files of 1024 x 1024 uint16 frames (2 MiB each; 512 frames
@@ -11,15 +11,15 @@ is 1 GiB) in benchmarks/.work/, then measures on each:
 - the peak RSS and wall time of ``dicom-tools to-image --frame N`` and ``stats --frame N`` (N the
   last frame), each in a fresh child process; target < 150 MB.
 
-``--before SRC`` runs the two CLI rows with another checkout's ``src`` first on PYTHONPATH too,
-side by side (e.g. the commit before the pixel source moved to dicom/pixels.py).
+``--before SRC`` runs every row with another checkout's ``src`` first on PYTHONPATH too, side by
+side and interleaved (common.trees; e.g. the commit before the pixel source moved to
+dicom/pixels.py, where it was imaging/decode.py).
 Writes the results to benchmarks/README.md between the RESULTS:frames markers.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import statistics
 import struct
@@ -29,8 +29,19 @@ from io import BytesIO
 from pathlib import Path
 
 import numpy as np
-from common import ENV, child_seconds, peak_rss, report_results
 from common import WORK_ROOT as WORK
+from common import (
+    add_before_option,
+    ba_header,
+    ba_note,
+    ba_row,
+    child_seconds,
+    load_average,
+    md_table,
+    peak_rss,
+    report_results,
+    trees,
+)
 
 SECTION = (
     "## one frame of a big multi-frame file\n\n"
@@ -38,11 +49,13 @@ SECTION = (
     "time and memory for one frame do not grow with the number of frames in the file.\n"
 )
 FRAME = (1024, 1024)
-SRC = Path(__file__).resolve().parents[1] / "src"
 
 ONE_FRAME = """
 import sys, time, statistics
-from dicom_tools.dicom.pixels import open_pixels
+try:
+    from dicom_tools.dicom.pixels import open_pixels
+except ImportError:  # before the base layer (issue 10)
+    from dicom_tools.imaging.decode import open_pixels
 src = open_pixels(sys.argv[1])
 picks = sorted({{0, src.frames // 3, src.frames // 2, 2 * src.frames // 3, src.frames - 1}})
 src.frame(picks[-1])  # warm-up: decoder imports
@@ -95,61 +108,61 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", default="25,100,400,512", help="frame counts, comma-separated")
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--cli-repeat", type=int, default=3, help="runs of each CLI command")
-    ap.add_argument("--before", type=Path, help="another checkout's src/ to compare with")
+    ap.add_argument("--cli-repeat", type=int, default=5, help="runs of each CLI command")
+    add_before_option(ap)
     ap.add_argument("--keep", action="store_true", help="keep the generated files")
     args = ap.parse_args()
+    tree_list = trees(args.before)
     WORK.mkdir(parents=True, exist_ok=True)
     counts = [int(n) for n in args.frames.split(",")]
     files = [make_file(WORK / f"frames_{n}.dcm", n) for n in counts]
-    env = {**ENV, "PYTHONPATH": f"{SRC}{os.pathsep}{ENV.get('PYTHONPATH', '')}"}
-    trees = [("after", env)]
-    if args.before:
-        before = {**ENV, "PYTHONPATH": f"{args.before}{os.pathsep}{ENV.get('PYTHONPATH', '')}"}
-        trees.insert(0, ("before", before))
     tool = [sys.executable, "-m", "dicom_tools"]
+    load_before = load_average()
+    mib = lambda v: f"{v:.0f} MiB"  # noqa: E731
+    sec = lambda v: f"{v:.2f} s"  # noqa: E731
 
     rows = []
     for n, path in zip(counts, files, strict=True):
-        one = child_seconds(ONE_FRAME.format(repeat=args.repeat), [str(path)], 1, env=env)
-        cells = [str(n), f"{path.stat().st_size / 2**20:.0f}", f"{one * 1000:.1f}"]
+        size = f"{n} frames ({path.stat().st_size / 2**20:.0f} MiB)"
+        one = {
+            t.name: child_seconds(ONE_FRAME.format(repeat=args.repeat), [str(path)], 1, t.env)
+            for t in tree_list
+        }
+        rows.append(
+            ba_row(tree_list, f"{size}: frame(N) in process", one, lambda v: f"{v * 1000:.1f} ms")
+        )
         last = str(n - 1)
-        for _, tree_env in trees:
-            out = WORK / "frames.png"
-            for cmd in (
-                [*tool, "to-image", str(path), "-o", str(out), "--frame", last],
-                [*tool, "stats", str(path), "--frame", last],
-            ):
-                runs = [peak_rss(cmd, env=tree_env) for _ in range(args.cli_repeat)]
-                assert all(rc == 0 for _, _, rc in runs), (cmd, runs)
-                rss = max(r[0] for r in runs)
-                wall = statistics.median(r[1] for r in runs)
-                cells += [f"{rss:.0f}", f"{wall:.2f}"]
-            out.unlink(missing_ok=True)
-        rows.append(cells)
+        out = WORK / "frames.png"
+        for verb, cmd in (
+            ("to-image", [*tool, "to-image", str(path), "-o", str(out), "--frame", last]),
+            ("stats", [*tool, "stats", str(path), "--frame", last]),
+        ):
+            runs: dict[str, list] = {t.name: [] for t in tree_list}
+            for _ in range(args.cli_repeat):
+                for t in tree_list:
+                    runs[t.name].append(peak_rss(cmd, env=t.env))
+            assert all(rc == 0 for r in runs.values() for _, _, rc in r), (cmd, runs)
+            rss = {k: max(r[0] for r in v) for k, v in runs.items()}
+            wall = {k: statistics.median(r[1] for r in v) for k, v in runs.items()}
+            rows.append(ba_row(tree_list, f"{size}: `{verb} --frame N` peak RSS", rss, mib,
+                               "< 150 MB"))  # fmt: skip
+            rows.append(ba_row(tree_list, f"{size}: `{verb} --frame N` wall", wall, sec))
+        out.unlink(missing_ok=True)
+    loads = f"{load_before} / {load_average()}"
+    rows.append(ba_row(tree_list, "load average (1/5/15 min), before / after", 0, lambda _: loads))
 
-    header = ["frames", "file (MiB)", "frame(N) in process (ms)"]
-    for name, _ in trees:
-        suffix = f" {name}" if len(trees) > 1 else ""
-        header += [
-            f"to-image --frame N{suffix}: RSS (MiB)",
-            "wall (s)",
-            f"stats --frame N{suffix}: RSS (MiB)",
-            "wall (s)",
-        ]
     lines = [
         f"Run {time.strftime('%Y-%m-%d')} on {platform.machine()}, Python "
         f"{platform.python_version()}, numpy {np.__version__}; CPU only, a shared 2-core machine. "
         "Files of 1024 x 1024 uint16 frames, Explicit VR Little Endian; N is the last frame; "
-        f"in-process time: median over 5 frames spread through the file x {args.repeat}; CLI: "
-        f"peak RSS (max) and wall (median) of {args.cli_repeat} fresh processes each.",
+        f"in-process time: median over 5 frames spread through the file x {args.repeat}, one "
+        f"process per tree; CLI: peak RSS (max) and wall (median) of {args.cli_repeat} fresh "
+        "processes each, trees interleaved (whole-process runs of about a second: fewer runs).",
         "",
-        "| " + " | ".join(header) + " |",
-        "|---|" + "---:|" * (len(header) - 1),
-        *("| " + " | ".join(r) + " |" for r in rows),
+        *md_table(ba_header(tree_list), rows, right={1, 2, 3}),
+        "",
+        ba_note(tree_list),
     ]
-    if args.before:
-        lines += ["", f"before: `{args.before}`; after: this checkout's `src`."]
     report_results("frames", "\n".join(lines), SECTION)
     if not args.keep:
         for p in files:

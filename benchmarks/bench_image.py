@@ -1,6 +1,6 @@
 """to-image benchmarks: dicom-tools against dcmj2pnm and a bare pydicom + Pillow script.
 
-    python benchmarks/bench_image.py [--repeat N] [--slices N]
+    python benchmarks/bench_image.py [--repeat N] [--slices N] [--before SRC]
 
 Measures, in one run and on the same files (written to benchmarks/.work/image/):
 
@@ -11,14 +11,14 @@ Measures, in one run and on the same files (written to benchmarks/.work/image/):
 3. peak memory (max RSS of the process) of `to-image --frame 0` on a generated uncompressed
    multi-frame file of more than 1 GB (target: < 150 MB).
 
-Results go to benchmarks/README.md between the RESULTS:image markers. Timings are medians; the
-machine is shared and noisy, so read ratios.
+With ``--before SRC`` every dicom-tools row runs on that tree and this checkout's src, interleaved
+(common.trees). Results go to benchmarks/README.md between the RESULTS:image markers. Timings
+are medians; the machine is shared and noisy, so read ratios.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import time
@@ -26,11 +26,18 @@ from pathlib import Path
 
 from common import (
     BIN,
+    ENV,
     WORK_ROOT,
+    add_before_option,
+    ba_header,
+    ba_note,
+    ba_row,
     child_seconds,
     corpus_file,
     dcmtk_version,
     fresh_dir,
+    interleaved,
+    load_average,
     machine,
     make_series,
     md_table,
@@ -38,6 +45,7 @@ from common import (
     report_results,
     require_tools,
     run_quiet,
+    trees,
 )
 
 WORK = WORK_ROOT / "image"
@@ -105,42 +113,57 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=5, help="rounds of the cold-start comparison")
     ap.add_argument("--slices", type=int, default=120, help="CT slices for the throughput test")
+    ap.add_argument("--throughput-repeat", type=int, default=10, help="runs of the batch loop")
+    add_before_option(ap)
     args = ap.parse_args()
     if not require_tools(("dcmj2pnm",), "install dcmtk (make bench does)"):
         return 2
+    tree_list = trees(args.before)
     out = fresh_dir(WORK / "out")
     slices = make_series(args.slices, WORK / "ct")
     bare = WORK / "bare_convert.py"
     bare.write_text(BARE)
     cli = str(BIN / "dicom-tools")
-    rows: list[tuple[str, str, str]] = []
+    load_before = load_average()
+    rows: list[list[str]] = []
 
-    # 1. Cold start, one process per file, the three tools interleaved on the same files.
+    # 1. Cold start, one process per file, the tools (and trees) interleaved on the same files.
     others = ["MR_small.dcm", "SC_rgb.dcm", "OBXXXX1A.dcm", "JPEG-LL.dcm", "emri_small_RLE.dcm"]
     cold_files = slices[:10] + [corpus_file(n) for n in others]
-    tools = {
-        "dicom-tools to-image": lambda f, i: [cli, "to-image", str(f), "-o", f"{out}/c{i}.png"],
-        "dcmj2pnm --write-png": lambda f, i: ["dcmj2pnm", "--write-png", str(f), f"{out}/d{i}.png"],
-        "bare dcmread + pixel_array + Pillow": lambda f, i: [
-            sys.executable,
-            str(bare),
-            str(f),
-            f"{out}/b{i}.png",
-        ],
-    }
-    times: dict[str, list[float]] = {k: [] for k in tools}
-    for make in tools.values():  # warm-up: bytecode and OS file caches
-        run_quiet(make(cold_files[0], 99))
-    for _ in range(args.repeat):
-        for name, make in tools.items():
-            total = sum(run_quiet(make(f, i)) for i, f in enumerate(cold_files))
-            times[name].append(total / len(cold_files))
-    med = {k: statistics.median(v) for k, v in times.items()}
     n_cold = len(cold_files)
-    for name in tools:
-        rows.append((f"cold `{name}`, per file ({n_cold} files)", f"{med[name] * 1000:.0f} ms", ""))
-    ratio = med["dicom-tools to-image"] / med["bare dcmread + pixel_array + Pillow"]
-    rows.append(("cold to-image / bare script", f"{ratio:.2f}x", "target <= 1.2x"))
+
+    def per_file(make, env=ENV):
+        return lambda: sum(run_quiet(make(f, i), env) for i, f in enumerate(cold_files)) / n_cold
+
+    def ours(f, i):
+        return [cli, "to-image", str(f), "-o", f"{out}/c{i}.png"]
+
+    runs = {t.name: per_file(ours, t.env) for t in tree_list}
+    runs["dcmj2pnm"] = per_file(lambda f, i: ["dcmj2pnm", "--write-png", str(f), f"{out}/d{i}.png"])
+    runs["bare"] = per_file(lambda f, i: [sys.executable, str(bare), str(f), f"{out}/b{i}.png"])
+    med = interleaved(runs, args.repeat)
+    cold = {t.name: med[t.name] for t in tree_list}
+    target = f"{cold['after'] / med['bare']:.2f}x bare script, <= 1.2x: " + (
+        "met" if cold["after"] / med["bare"] <= 1.2 else "MISSED"
+    )
+    if "before" in cold:
+        target += f"; before {cold['before'] / med['bare']:.2f}x"
+    rows += [
+        ba_row(
+            tree_list,
+            f"cold `dicom-tools to-image`, per file ({n_cold} files)",
+            cold,
+            target=target,
+        ),
+        ba_row(
+            tree_list, f"cold `dcmj2pnm --write-png`, per file ({n_cold} files)", med["dcmj2pnm"]
+        ),
+        ba_row(
+            tree_list,
+            f"cold bare dcmread + pixel_array + Pillow, per file ({n_cold} files)",
+            med["bare"],
+        ),
+    ]
 
     # 2. In-process throughput over the CT folder vs dcmj2pnm started per slice.
     listing = repr([str(f) for f in slices])
@@ -152,47 +175,56 @@ def main() -> int:
         "for i, f in enumerate(fs): to_image(Path(f), o / f'p{i}.png')\n"
         "print(time.perf_counter() - t)"
     )
-    per_slice = child_seconds(loop, repeat=3) / len(slices)
-    dcmtk_runs = []
-    for _ in range(3):
+    n = len(slices)
+
+    def dcmtk_slices() -> float:
         t0 = time.perf_counter()
         for i, f in enumerate(slices):
             subprocess.run(["dcmj2pnm", "--write-png", str(f), f"{out}/q{i}.png"], check=False)
-        dcmtk_runs.append((time.perf_counter() - t0) / len(slices))
-    dcmtk_slice = statistics.median(dcmtk_runs)
-    n = len(slices)
+        return (time.perf_counter() - t0) / n
+
+    runs = {t.name: (lambda t=t: child_seconds(loop, env=t.env) / n) for t in tree_list}
+    runs["dcmtk"] = dcmtk_slices
+    med = interleaved(runs, args.throughput_repeat, warmup=False)
+    per_slice = {t.name: med[t.name] for t in tree_list}
+    speed = med["dcmtk"] / per_slice["after"]
+    target = f"{speed:.2f}x faster than dcmj2pnm, >= 3x: " + ("met" if speed >= 3 else "MISSED")
+    if "before" in per_slice:
+        target += f"; before {med['dcmtk'] / per_slice['before']:.2f}x"
+    ms = lambda v: f"{v * 1000:.1f} ms"  # noqa: E731
     rows += [
-        (
+        ba_row(
+            tree_list,
             f"to-image in-process, per 512x512 CT slice ({n} slices)",
-            f"{per_slice * 1000:.1f} ms",
-            "",
+            per_slice,
+            ms,
+            target,
         ),
-        ("dcmj2pnm --write-png started per slice", f"{dcmtk_slice * 1000:.1f} ms", ""),
-        ("speed-up over dcmj2pnm per file", f"{dcmtk_slice / per_slice:.1f}x", "target >= 3x"),
+        ba_row(tree_list, "dcmj2pnm --write-png started per slice", med["dcmtk"], ms),
     ]
 
     # 3. Peak memory of one frame of a > 1 GB multi-frame file.
     big = make_big_multiframe()
     size_gb = big.stat().st_size / 1e9
     frames = (big.stat().st_size - 1000) // (512 * 512 * 2)
-    first, _, _ = peak_rss([cli, "to-image", str(big), "--frame", "0", "-o", f"{out}/big0.png"])
-    last, _, _ = peak_rss(
-        [cli, "to-image", str(big), "--frame", str(frames - 1), "-o", f"{out}/bigN.png"]
-    )
+    mb = lambda v: f"{v:.0f} MB"  # noqa: E731
+    for label, frame in (("0", 0), ("<last>", frames - 1)):
+        cmd = [cli, "to-image", str(big), "--frame", str(frame), "-o", f"{out}/big.png"]
+        rss = {t.name: peak_rss(cmd, t.env)[0] for t in tree_list}
+        rows.append(ba_row(tree_list, f"peak RSS `to-image --frame {label}`, {size_gb:.2f} GB file",
+                           rss, mb, "< 150 MB"))  # fmt: skip
     dcmtk_mem, _, _ = peak_rss(["dcmj2pnm", "--write-png", "+F", "1", str(big), f"{out}/bigd.png"])
+    rows.append(ba_row(tree_list, "peak RSS `dcmj2pnm +F 1`, same file", dcmtk_mem, mb))
+    loads = f"{load_before} / {load_average()}"
+    rows.append(ba_row(tree_list, "load average (1/5/15 min), before / after", 0, lambda _: loads))
 
-    target = "target < 150 MB"
-    rows += [
-        (f"peak RSS `to-image --frame 0`, {size_gb:.2f} GB file", f"{first:.0f} MB", target),
-        ("peak RSS `to-image --frame <last>`, same file", f"{last:.0f} MB", target),
-        ("peak RSS `dcmj2pnm +F 1`, same file", f"{dcmtk_mem:.0f} MB", ""),
-    ]
-
-    table = md_table(("measurement", "result", "target"), rows)
+    table = md_table(ba_header(tree_list), rows, right={1, 2, 3})
     report = (
         f"Machine: {machine(dcmtk_version('dcmj2pnm'))}\n\nCold start: median of {args.repeat} "
-        "rounds; throughput: median of 3 runs. Children cache bytecode as an installed package "
-        "does.\n\n" + "\n".join(table)
+        f"interleaved rounds over {n_cold} files each (one process per file: slow rows, fewer "
+        f"rounds); throughput: median of {args.throughput_repeat} interleaved runs, each a fresh "
+        "process timing its loop after one warm-up slice. Children cache bytecode as an "
+        "installed package does.\n\n" + "\n".join(table) + "\n\n" + ba_note(tree_list)
     )
     report_results("image", report, SECTION)
     big.unlink()  # a gigabyte is not worth keeping around

@@ -1,13 +1,14 @@
 """to-json cold start against dcm2json (issue 10: the header path starts like dcmtk's tools).
 
-    python benchmarks/bench_json.py [--repeat N]
+    python benchmarks/bench_json.py [--repeat N] [--before SRC]
 
 One process per conversion, as a user runs it: `dicom-tools to-json FILE -o -` against
 `dcm2json FILE`, on CT_small.dcm and a 512 x 512 CT slice of pydicom-data, runs interleaved so
 that both see the same machine load. Also timed: a bare `python -c pass` (the floor), the
 operation alone without the CLI module (`python -c` calling `ops.dicomjson.to_json`), and
 whether that process imported pydicom or numpy. Writes benchmarks/README.md between the
-RESULTS:json markers. Medians; the machine is noisy, so read ratios.
+RESULTS:json markers. Medians; the machine is noisy, so read ratios. With ``--before SRC`` the
+dicom-tools commands run on that tree and this checkout's src in the same rounds (common.trees).
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ import sys
 
 from common import (
     BIN,
-    ENV,
+    add_before_option,
+    ba_header,
+    ba_note,
+    ba_row,
     cold_medians,
-    compile_package,
     corpus_file,
     dcmtk_version,
     load_average,
@@ -28,6 +31,7 @@ from common import (
     md_table,
     report_results,
     require_tools,
+    trees,
 )
 
 SECTION = """## to-json cold start
@@ -66,57 +70,66 @@ def _files() -> list[tuple[str, str]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15, help="runs per command (default 15)")
+    add_before_option(parser)
     args = parser.parse_args()
     if not require_tools(["dcm2json"], "install dcmtk (scripts/system-deps.sh)"):
         return 1
     python = sys.executable
-    compile_package()
+    tree_list = trees(args.before)
     files = _files()
     commands = {"python -c pass": [python, "-c", "pass"]}
+    envs = {}
     for name, path in files:
-        commands[f"dicom-tools to-json {name}"] = [
-            str(BIN / "dicom-tools"),
-            "to-json",
-            path,
-            "-o",
-            "-",
-        ]
         commands[f"dcm2json {name}"] = ["dcm2json", path]
-        commands[f"to_json op, no CLI {name}"] = [python, "-c", _OP, path]
+        for tree in tree_list:
+            key = f"{tree.name} dicom-tools to-json {name}"
+            commands[key] = [str(BIN / "dicom-tools"), "to-json", path, "-o", "-"]
+            envs[key] = tree.env
+            key = f"{tree.name} to_json op, no CLI {name}"
+            commands[key] = [python, "-c", _OP, path]
+            envs[key] = tree.env
     load_before = load_average()
-    all_med = {k: v * 1000 for k, v in cold_medians(commands, args.repeat).items()}
+    med = cold_medians(commands, args.repeat, envs)
     loads = f"{load_before} / {load_average()}"
-    rows = [("cold `python -c pass`", f"{all_med['python -c pass']:.0f} ms", "")]
+    rows = [ba_row(tree_list, "cold `python -c pass`", med["python -c pass"])]
     for name, path in files:
-        med = {k.removesuffix(f" {name}"): v for k, v in all_med.items() if k.endswith(name)}
-        heavy = subprocess.run(
-            [python, "-c", _HEAVY, path], capture_output=True, text=True, env=ENV, check=True
-        ).stdout.strip()
-        ratio = med["dicom-tools to-json"] / med["dcm2json"]
-        op_ratio = med["to_json op, no CLI"] / med["dcm2json"]
+        ref = med[f"dcm2json {name}"]
+        heavy = {
+            t.name: subprocess.run(
+                [python, "-c", _HEAVY, path], capture_output=True, text=True, env=t.env, check=True
+            ).stdout.strip()
+            for t in tree_list
+        }
+        cli = {t.name: med[f"{t.name} dicom-tools to-json {name}"] for t in tree_list}
+        op = {t.name: med[f"{t.name} to_json op, no CLI {name}"] for t in tree_list}
+        target = f"{cli['after'] / ref:.2f}x dcm2json, <= 4x (stretch 3x): " + (
+            "met" if cli["after"] / ref <= 4 else "MISSED"
+        )
+        op_target = f"{op['after'] / ref:.2f}x dcm2json"
+        if "before" in cli:
+            target += f"; before {cli['before'] / ref:.2f}x"
+            op_target += f"; before {op['before'] / ref:.2f}x"
         rows += [
-            (f"cold `dcm2json {name}`", f"{med['dcm2json']:.0f} ms", ""),
-            (
-                f"cold `dicom-tools to-json {name} -o -`",
-                f"{med['dicom-tools to-json']:.0f} ms = {ratio:.2f}x dcm2json",
-                "<= 4x (stretch 3x): " + ("met" if ratio <= 4 else "MISSED"),
+            ba_row(tree_list, f"cold `dcm2json {name}`", ref),
+            ba_row(tree_list, f"cold `dicom-tools to-json {name} -o -`", cli, target=target),
+            ba_row(
+                tree_list, f"cold `python -c` calling the to_json op, {name}", op, target=op_target
             ),
-            (
-                f"cold `python -c` calling the to_json op, {name}",
-                f"{med['to_json op, no CLI']:.0f} ms = {op_ratio:.2f}x dcm2json",
-                "",
+            ba_row(
+                tree_list, f"imported by the op, {name} (pydicom, numpy)", heavy, str, "neither"
             ),
-            (f"imported by the op, {name} (pydicom, numpy)", heavy, "neither"),
         ]
-    rows.append(("load average (1/5/15 min), before / after", loads, ""))
+    rows.append(ba_row(tree_list, "load average (1/5/15 min), before / after", 0, lambda _: loads))
     report = "\n".join(
         [
             f"Machine: {machine(dcmtk_version('dcm2json'))}",
             "",
-            f"Medians of {args.repeat} interleaved rounds (every command of both files once a "
-            "round), one process per run, after a warm-up run.",
+            f"Medians of {args.repeat} interleaved rounds (every command of both files and "
+            "trees once a round), one process per run, after a warm-up run.",
             "",
-            *md_table(["measurement", "result", "target"], rows),
+            *md_table(ba_header(tree_list), rows, right={1, 2, 3}),
+            "",
+            ba_note(tree_list),
         ]
     )
     report_results("json", report, SECTION)

@@ -1,6 +1,7 @@
 """Memory and time of `dicom-tools stats` / `histogram` against a bare numpy script.
 
-    python benchmarks/bench_stats.py [--gib 1.0] [--repeat 3] [--keep]
+    python benchmarks/bench_stats.py [--gib 1.0] [--repeat 3] [--corpus-repeat 10] [--keep]
+                                     [--before SRC]
 
 Generates a synthetic uncompressed multi-frame CT-like file (512 x 512 int16 frames, rescale
 slope 1 intercept -1024) of about ``--gib`` GiB in benchmarks/.work/, then measures:
@@ -12,13 +13,15 @@ slope 1 intercept -1024) of about ``--gib`` GiB in benchmarks/.work/, then measu
   apply_modality_lut, np.percentile & co.) on a smaller file of the same kind that numpy can
   hold in memory, and per file on a sample of the corpus, in one process each.
 
-Writes the results to benchmarks/README.md between the RESULTS:stats markers.
+With ``--before SRC`` every dicom-tools row runs on that tree and this checkout's src, interleaved
+(common.trees). Writes the results to benchmarks/README.md between the RESULTS:stats markers.
 """
 
 from __future__ import annotations
 
 import argparse
 import platform
+import statistics
 import struct
 import sys
 import time
@@ -26,13 +29,24 @@ from io import BytesIO
 from pathlib import Path
 
 import numpy as np
+from common import (
+    ENV,
+    Tree,
+    add_before_option,
+    ba_header,
+    ba_note,
+    ba_row,
+    child_seconds,
+    corpus_file,
+    load_average,
+    md_table,
+    peak_rss,
+    report_results,
+    trees,
+)
 from common import WORK_ROOT as WORK
-from common import child_seconds, corpus_file, peak_rss, report_results
 
 SECTION = "## stats and histogram"  # heading above the results, if README.md lacks them
-# The children here inherit this script's environment unchanged, PYTHONDONTWRITEBYTECODE
-# included (the other scripts give theirs common.ENV, which drops it).
-CHILD_ENV = None
 FRAME = (512, 512)
 CORPUS = ["CT_small.dcm", "MR2_UNCI.dcm", "emri_small.dcm", "JPEG2000.dcm", "SC_rgb_2frame.dcm"]
 
@@ -106,20 +120,34 @@ def run(path):
 """
 
 
-def in_process(code: str, files: list[Path], repeat: int, warm: bool = False) -> float:
-    """Median time of one round over ``files`` in one process (after a warm-up round if asked:
-    lazy imports of decoder plugins then happen outside the timing)."""
+def in_process(
+    code: str, files: list[Path], repeat: int, env: dict[str, str], warm: bool = False
+) -> float:
+    """Time of one round over ``files`` in one fresh process (after a warm-up round if asked:
+    lazy imports of decoder plugins then happen outside the timing); median of ``repeat``."""
     warmup = "for path in sys.argv[1:]:\n    run(path)" if warm else ""
     code = LOOP.replace("{setup}", code).replace("{warm}", warmup)
-    return child_seconds(code, map(str, files), repeat, env=CHILD_ENV)
+    return child_seconds(code, map(str, files), repeat, env=env)
+
+
+def per_tree(tree_list: list[Tree], repeat: int, measure) -> dict[str, list]:
+    """``repeat`` results of ``measure(tree)`` per tree, trees interleaved round by round."""
+    got: dict[str, list] = {t.name: [] for t in tree_list}
+    for _ in range(repeat):
+        for t in tree_list:
+            got[t.name].append(measure(t))
+    return got
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gib", type=float, default=1.0, help="size of the big file (GiB)")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each whole-file command")
+    ap.add_argument("--corpus-repeat", type=int, default=10, help="runs of the corpus loop")
     ap.add_argument("--keep", action="store_true", help="keep the generated files")
+    add_before_option(ap)
     args = ap.parse_args()
+    tree_list = trees(args.before)
     WORK.mkdir(parents=True, exist_ok=True)
     frame_bytes = FRAME[0] * FRAME[1] * 2
     big_frames = max(1, round(args.gib * 2**30 / frame_bytes))
@@ -127,10 +155,17 @@ def main() -> None:
     small = make_file(WORK / "stats_small_256.dcm", 256)
     half = make_file(WORK / f"stats_big_{big_frames // 2}.dcm", big_frames // 2)
     tool = [sys.executable, "-m", "dicom_tools"]
+    load_before = load_average()
+    mib = lambda v: f"{v:.0f} MiB"  # noqa: E731
+    sec = lambda v: f"{v:.2f} s"  # noqa: E731
+    med = lambda runs, i: {k: statistics.median(r[i] for r in v) for k, v in runs.items()}  # noqa: E731
+    top = lambda runs, i: {k: max(r[i] for r in v) for k, v in runs.items()}  # noqa: E731
 
     rows = []
-    base, _, _ = peak_rss([sys.executable, "-c", "import numpy, pydicom"], env=CHILD_ENV)
-    rows.append(("python -c 'import numpy, pydicom' (baseline)", "-", base, None))
+    base, _, _ = peak_rss([sys.executable, "-c", "import numpy, pydicom"], env=ENV)
+    rows.append(
+        ba_row(tree_list, "peak RSS, python -c 'import numpy, pydicom' (baseline)", base, mib)
+    )
     for label, path, extra in [
         ("stats --frame 0", big, ["--frame", "0"]),
         ("stats (whole file)", big, []),
@@ -139,20 +174,53 @@ def main() -> None:
         ("stats --stored (whole file)", big, ["--stored"]),
     ]:
         op = "histogram" if label.startswith("histogram") else "stats"
-        rss, wall, rc = peak_rss([*tool, op, str(path), *extra], env=CHILD_ENV)
-        assert rc == 0, (label, rc)
-        rows.append((label, f"{path.stat().st_size / 2**20:.0f} MiB", rss, wall))
-    bare_script = LOOP.replace("{setup}", BARE).replace("{warm}", "")
-    bare_rss, bare_wall, _ = peak_rss(
-        [sys.executable, "-c", bare_script, str(small)], env=CHILD_ENV
-    )
-    ours_rss, ours_wall, _ = peak_rss([*tool, "stats", str(small)], env=CHILD_ENV)
+        cmd = [*tool, op, str(path), *extra]
+        runs = per_tree(tree_list, args.repeat, lambda t, cmd=cmd: peak_rss(cmd, env=t.env))
+        assert all(r[2] == 0 for v in runs.values() for r in v), (label, runs)
+        what = f"`{label}`, {path.stat().st_size / 2**20:.0f} MiB"
+        rows.append(ba_row(tree_list, f"{what}: peak RSS", top(runs, 0), mib, "< 150 MB"))
+        rows.append(ba_row(tree_list, f"{what}: wall", med(runs, 1), sec))
 
+    bare_script = LOOP.replace("{setup}", BARE).replace("{warm}", "")
+    bare_rss, bare_wall, _ = peak_rss([sys.executable, "-c", bare_script, str(small)], env=ENV)
+    runs = per_tree(tree_list, args.repeat, lambda t: peak_rss([*tool, "stats", str(small)], t.env))
+    small_mib = f"{small.stat().st_size / 2**20:.0f} MiB"
     corpus = [corpus_file(n) for n in CORPUS]
-    t_ours = in_process(OURS, corpus, args.repeat, warm=True)
-    t_bare = in_process(BARE, corpus, args.repeat, warm=True)
-    t_ours_small = in_process(OURS, [small], args.repeat)
-    t_bare_small = in_process(BARE, [small], args.repeat)
+    t_ours_small = per_tree(tree_list, args.repeat, lambda t: in_process(OURS, [small], 1, t.env))
+    t_bare_small = in_process(BARE, [small], args.repeat, ENV)
+    t_ours = per_tree(
+        tree_list, args.corpus_repeat, lambda t: in_process(OURS, corpus, 1, t.env, warm=True)
+    )
+    t_bare = in_process(BARE, corpus, args.corpus_repeat, ENV, warm=True)
+    per_file = {k: statistics.median(v) / len(corpus) for k, v in t_ours.items()}
+    rows += [
+        ba_row(tree_list, f"`stats`, {small_mib} (256 frames): peak RSS", top(runs, 0), mib),
+        ba_row(tree_list, "bare numpy script, same file: peak RSS", bare_rss, mib),
+        ba_row(tree_list, f"`stats`, {small_mib}: wall, CLI", med(runs, 1), sec),
+        ba_row(tree_list, "bare numpy script, same file: wall, CLI", bare_wall, sec),
+        ba_row(
+            tree_list,
+            f"stats(), {small_mib}: in process",
+            {k: statistics.median(v) for k, v in t_ours_small.items()},
+            sec,
+        ),
+        ba_row(tree_list, "bare numpy, same file: in process", t_bare_small, sec),
+        ba_row(
+            tree_list,
+            f"stats() per corpus file ({len(corpus)} files), in process",
+            per_file,
+            lambda v: f"{v * 1000:.1f} ms",
+            f"{per_file['after'] * len(corpus) / t_bare:.2f}x bare numpy",
+        ),
+        ba_row(
+            tree_list,
+            "bare numpy per corpus file, in process",
+            t_bare / len(corpus),
+            lambda v: f"{v * 1000:.1f} ms",
+        ),
+    ]
+    loads = f"{load_before} / {load_average()}"
+    rows.append(ba_row(tree_list, "load average (1/5/15 min), before / after", 0, lambda _: loads))
 
     lines = [
         f"Run {time.strftime('%Y-%m-%d')} on {platform.machine()}, Python "
@@ -160,29 +228,17 @@ def main() -> None:
         f"{big_frames} frames of 512 x 512 int16 (rescale -1024), "
         f"{big.stat().st_size / 2**30:.2f} GiB, uncompressed.",
         "",
-        "Peak RSS of one child process (target < 150 MB, independent of the frame count):",
+        "Peak RSS (max) and wall (median) of one child process per run, "
+        f"{args.repeat} runs per tree for the whole-file commands (seconds each: fewer runs), "
+        "trees interleaved; the bare numpy script (dcmread, pixel_array, apply_modality_lut, "
+        "np.percentile & co.) is the peer. Corpus: "
+        f"{', '.join(CORPUS)}, median of {args.corpus_repeat} fresh processes per tree, "
+        "each timing one round after a warm-up round. Peak RSS target < 150 MB, independent of "
+        "the frame count.",
         "",
-        "| command | file | peak RSS (MiB) | wall (s) |",
-        "|---|---|---:|---:|",
-    ]
-    for label, size, rss, wall in rows:
-        lines.append(f"| {label} | {size} | {rss:.0f} | {'-' if wall is None else f'{wall:.2f}'} |")
-    mib = small.stat().st_size / 2**20
-    lines += [
+        *md_table(ba_header(tree_list), rows, right={1, 2, 3}),
         "",
-        f"Whole-file stats on a {mib:.0f} MiB file of the same kind (256 frames), against a "
-        "bare numpy script (dcmread, pixel_array, apply_modality_lut, np.percentile & co.):",
-        "",
-        "| | peak RSS (MiB) | wall, CLI (s) | in process (s) |",
-        "|---|---:|---:|---:|",
-        f"| dicom-tools stats | {ours_rss:.0f} | {ours_wall:.2f} | {t_ours_small:.2f} |",
-        f"| bare numpy | {bare_rss:.0f} | {bare_wall:.2f} | {t_bare_small:.2f} |",
-        "",
-        f"Per file on {len(corpus)} corpus files ({', '.join(CORPUS)}), median of "
-        f"{args.repeat} runs in one process, after a warm-up round: dicom-tools stats "
-        f"{t_ours / len(corpus) * 1000:.1f} ms/file, "
-        f"bare numpy {t_bare / len(corpus) * 1000:.1f} ms/file "
-        f"(ratio {t_ours / t_bare:.2f}).",
+        ba_note(tree_list),
     ]
     report_results("stats", "\n".join(lines), SECTION)
     if not args.keep:

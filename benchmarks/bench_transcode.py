@@ -1,6 +1,6 @@
 """transcode benchmarks: dicom-tools side by side with dcmtk on the same CT series.
 
-    python benchmarks/bench_transcode.py [--slices N] [--repeat N]
+    python benchmarks/bench_transcode.py [--slices N] [--repeat N] [--before SRC]
 
 In one run, on the same files (written to benchmarks/.work/transcode/):
 
@@ -15,14 +15,15 @@ In one run, on the same files (written to benchmarks/.work/transcode/):
 
 Targets: in-process batch at least as fast per file as dcmtk; compression ratios within 5% of
 dcmtk's for the same lossless codec. Timings are medians of --repeat runs after a warm-up; every
-output of ours is checked to decode to the input's pixels. Results go to benchmarks/README.md
-between the RESULTS:transcode markers.
+output of ours is checked to decode to the input's pixels. With ``--before SRC`` the in-process
+rows run, each in a fresh process per tree, on that tree and on this checkout's src, interleaved
+with dcmtk (common.trees, common.call_in). Results go to benchmarks/README.md between the
+RESULTS:transcode markers.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import time
 import warnings
@@ -31,13 +32,21 @@ from pathlib import Path
 
 from common import (
     WORK_ROOT,
+    add_before_option,
+    ba_header,
+    ba_note,
+    ba_row,
+    call_in,
     dcmtk_version,
     fresh_dir,
+    interleaved,
+    load_average,
     machine,
     make_series,
     md_table,
     report_results,
     require_tools,
+    trees,
 )
 
 WORK = WORK_ROOT / "transcode"
@@ -65,19 +74,18 @@ def dcmtk_batch(tool: list[str], files: list[Path], out: Path) -> float:
     return (time.perf_counter() - t0) / len(files)
 
 
-def ours_batch(syntax: str, files: list[Path], out: Path) -> float:
-    """Seconds per file for in-process transcode over the whole list."""
+def ours_batch(syntax: str, files: list[str], out: str) -> float:
+    """Seconds per file for in-process transcode over the whole list, after 3 untimed files
+    (imports, codec set-up). Run in a child of each tree by common.call_in."""
     from dicom_tools.ops.transcode import transcode
 
+    paths = [Path(f) for f in files]
+    for f in paths[:3]:
+        transcode(f, Path(out) / f.name, transfer_syntax=syntax)
     t0 = time.perf_counter()
-    for f in files:
-        transcode(f, out / f.name, transfer_syntax=syntax)
-    return (time.perf_counter() - t0) / len(files)
-
-
-def median_of(repeat: int, run: Callable[..., float], *args: object) -> float:
-    run(*args)  # warm-up: imports, page cache
-    return statistics.median(run(*args) for _ in range(repeat))
+    for f in paths:
+        transcode(f, Path(out) / f.name, transfer_syntax=syntax)
+    return (time.perf_counter() - t0) / len(paths)
 
 
 def pixel_ratio(files: list[Path]) -> float:
@@ -107,12 +115,15 @@ def check_same_pixels(ours: Path, reference: list[Path]) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--slices", type=int, default=120, help="CT slices in the series")
-    ap.add_argument("--repeat", type=int, default=3, help="timed runs per measurement")
+    ap.add_argument("--repeat", type=int, default=10, help="timed runs per measurement")
+    add_before_option(ap)
     args = ap.parse_args()
     dcmtk = ("dcmcjpls", "dcmcjpeg", "dcmcrle", "dcmdjpls", "dcmdjpeg", "dcmdrle")
     if not require_tools(dcmtk, "install dcmtk (make bench does)"):
         return 2
     warnings.simplefilter("ignore")
+    tree_list = trees(args.before)
+    load_before = load_average()
 
     series = make_series(args.slices, WORK / "ct")
     mb = sum(f.stat().st_size for f in series) / 2**20
@@ -124,60 +135,74 @@ def main() -> int:
     for compress, _, folder in sources.values():
         dcmtk_batch(compress, series, folder)
 
-    rows: list[tuple[str, str, str, str, str]] = []
+    def measure(tool: list[str], inputs: list[Path], syntax: str) -> tuple[dict, dict]:
+        """Medians per file of dcmtk and of each tree (interleaved), and the trees' outputs."""
+        out_d = fresh("dcmtk")
+        outs = {t.name: fresh(f"ours_{t.name}") for t in tree_list}
+        names = [str(f) for f in inputs]
+        runs: dict[str, Callable[[], float]] = {"dcmtk": lambda: dcmtk_batch(tool, inputs, out_d)}
+        for t in tree_list:
+            runs[t.name] = lambda t=t: call_in(t, ours_batch, syntax, names, str(outs[t.name]),
+                                               warm=False)  # fmt: skip
+        runs["dcmtk"]()  # warm-up: page cache (each child warms itself)
+        return interleaved(runs, args.repeat, warmup=False), {**outs, "dcmtk": out_d}
+
+    ms = lambda v: f"{v * 1000:.1f} ms"  # noqa: E731
+    rows: list[list[str]] = []
     # Decompression to Explicit VR Little Endian.
     for label, (_, decompress, folder) in sources.items():
-        inputs = sorted(folder.iterdir())
-        out_d, out_o = fresh("dec_dcmtk"), fresh("dec_ours")
-        t_dcmtk = median_of(args.repeat, dcmtk_batch, decompress, inputs, out_d)
-        t_ours = median_of(args.repeat, ours_batch, "explicit-vr-little-endian", inputs, out_o)
-        check_same_pixels(out_o, series)
-        rows.append(
-            (
-                f"decompress {label} -> explicit LE",
-                f"{t_dcmtk * 1000:.1f} ms (`{decompress[0]}`)",
-                f"{t_ours * 1000:.1f} ms",
-                f"{t_dcmtk / t_ours:.2f}x",
-                "",
-            )
-        )
+        med, outs = measure(decompress, sorted(folder.iterdir()), "explicit-vr-little-endian")
+        for t in tree_list:
+            check_same_pixels(outs[t.name], series)
+        ours = {t.name: med[t.name] for t in tree_list}
+        target = f"{med['dcmtk'] / ours['after']:.2f}x faster than dcmtk, >= 1x"
+        if "before" in ours:
+            target += f"; before {med['dcmtk'] / ours['before']:.2f}x"
+        rows += [
+            ba_row(tree_list, f"decompress {label} -> explicit LE", ours, ms, target),
+            ba_row(tree_list, f"`{decompress[0]}` started per file", med["dcmtk"], ms),
+        ]
     # Compression of the uncompressed series.
     for label, tool, syntax in (
         ("RLE", ["dcmcrle"], "rle"),
         ("JPEG-LS lossless", ["dcmcjpls"], "jpeg-ls-lossless"),
     ):
-        out_d, out_o = fresh("enc_dcmtk"), fresh("enc_ours")
-        t_dcmtk = median_of(args.repeat, dcmtk_batch, tool, series, out_d)
-        t_ours = median_of(args.repeat, ours_batch, syntax, series, out_o)
-        check_same_pixels(out_o, series)
-        r_dcmtk = pixel_ratio(sorted(out_d.iterdir()))
-        r_ours = pixel_ratio(sorted(out_o.iterdir()))
-        rows.append(
-            (
-                f"compress explicit LE -> {label}",
-                f"{t_dcmtk * 1000:.1f} ms (`{tool[0]}`)",
-                f"{t_ours * 1000:.1f} ms",
-                f"{t_dcmtk / t_ours:.2f}x",
-                f"{r_ours:.3f} vs {r_dcmtk:.3f} ({(r_ours / r_dcmtk - 1) * 100:+.1f}%)",
-            )
-        )
+        med, outs = measure(tool, series, syntax)
+        for t in tree_list:
+            check_same_pixels(outs[t.name], series)
+        r_dcmtk = pixel_ratio(sorted(outs["dcmtk"].iterdir()))
+        ratio = {t.name: pixel_ratio(sorted(outs[t.name].iterdir())) for t in tree_list}
+        ours = {t.name: med[t.name] for t in tree_list}
+        target = f"{med['dcmtk'] / ours['after']:.2f}x faster than dcmtk, >= 1x"
+        if "before" in ours:
+            target += f"; before {med['dcmtk'] / ours['before']:.2f}x"
+        rows += [
+            ba_row(tree_list, f"compress explicit LE -> {label}", ours, ms, target),
+            ba_row(tree_list, f"`{tool[0]}` started per file", med["dcmtk"], ms),
+            ba_row(
+                tree_list,
+                f"compression ratio, {label} (dcmtk {r_dcmtk:.3f})",
+                ratio,
+                lambda v: f"{v:.3f}",
+                f"within 5% of dcmtk: {(ratio['after'] / r_dcmtk - 1) * 100:+.1f}%",
+            ),
+        ]
+    loads = f"{load_before} / {load_average()}"
+    rows.append(ba_row(tree_list, "load average (1/5/15 min), before / after", 0, lambda _: loads))
 
-    header = (
-        "per file",
-        "dcmtk (process per file)",
-        "dicom-tools (in process)",
-        "speed-up",
-        "ratio ours vs dcmtk",
-    )
-    table = md_table(header, rows, right=(1, 2, 3))
+    table = md_table(ba_header(tree_list, "per file"), rows, right=(1, 2, 3))
     host = machine(dcmtk_version("dcmdjpls"), packages=("pydicom", "numpy"))
     report = (
         f"Machine: {host}\n\n"
         f"Series: {len(series)} slices of 512 x 512, 16 bits allocated ({mb:.1f} MiB "
-        f"uncompressed); median of {args.repeat} runs after a warm-up. Compressed inputs "
-        "written by dcmtk. "
+        f"uncompressed); medians of {args.repeat} runs over the series, dcmtk (one process per "
+        "file) and each tree (one process per run, timing its loop after 3 untimed files) "
+        "interleaved. Compressed inputs written by dcmtk. "
         "Ratio = uncompressed pixel bytes / encapsulated pixel bytes over the series. Every "
-        "output of ours decodes to the series' pixels.\n\n" + "\n".join(table)
+        "output of ours decodes to the series' pixels.\n\n"
+        + "\n".join(table)
+        + "\n\n"
+        + ba_note(tree_list)
     )
     report_results("transcode", report, SECTION)
     return 0

@@ -1,6 +1,6 @@
 """validate benchmarks: dicom-tools validate against dciodvfy, per file, on the same files.
 
-    python benchmarks/bench_validate.py [--repeat N] [--cli-files N]
+    python benchmarks/bench_validate.py [--repeat N] [--cli-files N] [--before SRC]
 
 Measures, in one run, on the corpus (every corpus_files() file, plus a renamed copy of each,
 written to benchmarks/.work/validate/):
@@ -12,13 +12,14 @@ written to benchmarks/.work/validate/):
 4. cold `dicom-tools validate FILE`, one process per file, on a subset.
 
 Results go to benchmarks/README.md between the RESULTS:validate markers (appended if missing).
-Timings are medians of --repeat rounds; the machine is shared and noisy, so read ratios.
+Timings are medians of --repeat rounds; the machine is shared and noisy, so read ratios. Our
+rows run in fresh child processes (common.call_in); with ``--before SRC`` on that tree and this
+checkout's src, interleaved with dciodvfy in each round (common.trees).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
@@ -26,7 +27,24 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import BIN, WORK_ROOT, corpus_files, fresh_dir, machine, report_results, require_tools
+from common import (
+    BIN,
+    WORK_ROOT,
+    Tree,
+    add_before_option,
+    ba_header,
+    ba_note,
+    ba_row,
+    call_in,
+    corpus_files,
+    fresh_dir,
+    load_average,
+    machine,
+    md_table,
+    report_results,
+    require_tools,
+    trees,
+)
 
 WORK = WORK_ROOT / "validate"
 # Heading and introduction above the results, if README.md lacks them: the docstring's list.
@@ -45,7 +63,7 @@ def prepare() -> list[Path]:
     return files
 
 
-def in_process(files: list[Path]) -> tuple[float, int, int]:
+def in_process(files: list[str]) -> tuple[float, int, int]:
     """Seconds per file for validate() in this process; also files validated and failures."""
     from dicom_tools.errors import DicomToolsError
     from dicom_tools.ops.validate import validate
@@ -54,10 +72,20 @@ def in_process(files: list[Path]) -> tuple[float, int, int]:
     start = time.perf_counter()
     for f in files:
         try:
-            invalid += validate(f).failed
+            invalid += validate(Path(f)).failed
         except DicomToolsError:
             unreadable += 1
     return (time.perf_counter() - start) / len(files), invalid, unreadable
+
+
+def in_child(files: list[str]) -> float:
+    """in_process in a child of a tree (common.call_in): tables loaded and 10 files validated
+    first, untimed."""
+    from dicom_tools.validation import tables
+
+    tables.iod_modules("ct-image")
+    in_process(files[:10])
+    return in_process(files)[0]
 
 
 def dciodvfy(files: list[Path]) -> float:
@@ -67,15 +95,15 @@ def dciodvfy(files: list[Path]) -> float:
     return (time.perf_counter() - start) / len(files)
 
 
-def cli(files: list[Path]) -> float:
+def cli(files: list[Path], tree: Tree) -> float:
     start = time.perf_counter()
     for f in files:
         subprocess.run([str(BIN / "python"), "-m", "dicom_tools", "validate", str(f)],
-                       capture_output=True)  # fmt: skip
+                       capture_output=True, env=tree.env)  # fmt: skip
     return (time.perf_counter() - start) / len(files)
 
 
-def table_load(build: bool) -> float:
+def table_load(build: bool, tree: Tree) -> float:
     """Seconds a fresh process spends loading the tables (building them when ``build``)."""
     code = (
         "import time; t = time.perf_counter(); "
@@ -83,7 +111,7 @@ def table_load(build: bool) -> float:
         "print(time.perf_counter() - t)"
     )
     with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "DICOM_TOOLS_CACHE": cache}
+        env = {**tree.env, "DICOM_TOOLS_CACHE": cache}
         run = [str(BIN / "python"), "-c", code]
         first = float(subprocess.run(run, env=env, capture_output=True, text=True).stdout)
         if build:
@@ -93,48 +121,84 @@ def table_load(build: bool) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--repeat", type=int, default=3, help="rounds of each measurement")
+    ap.add_argument("--repeat", type=int, default=10, help="rounds of each measurement")
     ap.add_argument("--cli-files", type=int, default=30, help="files for the cold CLI test")
+    add_before_option(ap)
     args = ap.parse_args()
     if not require_tools(("dciodvfy",), "apt-get install dicom3tools (make bench does)"):
         return 2
+    tree_list = trees(args.before)
+    load_before = load_average()
     files = prepare()
-    from dicom_tools.validation import tables
-
-    tables.iod_modules("ct-image")  # tables loaded once, before timing
-    in_process(files[:10])  # warm-up: imports, caches of the data dictionary
-    ours, theirs = [], []
-    invalid = unreadable = 0
-    for _ in range(args.repeat):
-        per_file, invalid, unreadable = in_process(files)
-        ours.append(per_file)
-        theirs.append(dciodvfy(files))
-    ours_ms = statistics.median(ours) * 1000
-    theirs_ms = statistics.median(theirs) * 1000
-    build_ms = statistics.median(table_load(True) for _ in range(args.repeat)) * 1000
-    cached_ms = statistics.median(table_load(False) for _ in range(args.repeat)) * 1000
+    names = [str(f) for f in files]
     subset = files[:: max(1, len(files) // args.cli_files)][: args.cli_files]
-    cli_ms = statistics.median(cli(subset) for _ in range(args.repeat)) * 1000
-
+    _, invalid, unreadable = in_process(names)  # this checkout's counts, for the report
+    ours: dict[str, list[float]] = {t.name: [] for t in tree_list}
+    cold: dict[str, list[float]] = {t.name: [] for t in tree_list}
+    theirs = []
+    cli_rounds = min(args.repeat, max(3, args.repeat // 3))
+    for round_ in range(args.repeat):
+        for t in tree_list:
+            ours[t.name].append(call_in(t, in_child, names, warm=False))
+        theirs.append(dciodvfy(files))
+        if round_ < cli_rounds:
+            for t in tree_list:
+                cold[t.name].append(cli(subset, t))
+    build = {t.name: [] for t in tree_list}
+    cached = {t.name: [] for t in tree_list}
+    for _ in range(max(3, args.repeat // 3)):
+        for t in tree_list:
+            build[t.name].append(table_load(True, t))
+            cached[t.name].append(table_load(False, t))
+    med = lambda d: {k: statistics.median(v) for k, v in d.items()}  # noqa: E731
+    ms1 = lambda v: f"{v * 1000:.1f} ms"  # noqa: E731
+    ms0 = lambda v: f"{v * 1000:.0f} ms"  # noqa: E731
+    ours_m, theirs_m = med(ours), statistics.median(theirs)
+    target = f"{theirs_m / ours_m['after']:.1f}x faster than dciodvfy, > 1x"
+    if "before" in ours_m:
+        target += f"; before {theirs_m / ours_m['before']:.1f}x"
     rows = [
-        "| measurement | per file | target |",
-        "|---|---:|---|",
-        f"| `validate()` in one process, tables loaded ({len(files)} files) | {ours_ms:.1f} ms | |",
-        f"| `dciodvfy FILE` started per file (same files) | {theirs_ms:.1f} ms | |",
-        f"| speed-up over dciodvfy | {theirs_ms / ours_ms:.1f}x | > 1x (faster) |",
-        f"| cold `dicom-tools validate FILE`, one process per file ({len(subset)} files) "
-        f"| {cli_ms:.0f} ms | |",
-        "",
-        "| one-time cost of the standard's tables (fresh process) | time |",
-        "|---|---:|",
-        f"| build from highdicom's JSON (first run on a machine) | {build_ms:.0f} ms |",
-        f"| read back from the marshal cache (every later process) | {cached_ms:.0f} ms |",
+        ba_row(
+            tree_list,
+            f"`validate()` in one process, tables loaded ({len(files)} files), per file",
+            ours_m,
+            ms1,
+            target,
+        ),
+        ba_row(tree_list, "`dciodvfy FILE` started per file (same files)", theirs_m, ms1),
+        ba_row(
+            tree_list,
+            f"cold `dicom-tools validate FILE`, one process per file "
+            f"({len(subset)} files), per file",
+            med(cold),
+            ms0,
+        ),
+        ba_row(
+            tree_list,
+            "standard's tables: built from highdicom's JSON (first run on a "
+            "machine), fresh process",
+            med(build),
+            ms0,
+        ),
+        ba_row(
+            tree_list,
+            "standard's tables: read back from the marshal cache (every later process)",
+            med(cached),
+            ms0,
+        ),
     ]
+    loads = f"{load_before} / {load_average()}"
+    rows.append(ba_row(tree_list, "load average (1/5/15 min), before / after", 0, lambda _: loads))
     dciodvfy_path = f"dicom3tools dciodvfy ({shutil.which('dciodvfy')})"
     report = (
         f"Machine: {machine(dciodvfy_path)}\n\nCorpus: {len(files) // 2} corpus_files() plus a "
         f"renamed copy of each; {invalid} files have errors, {unreadable} are unreadable (exit 2). "
-        f"Median of {args.repeat} rounds.\n\n" + "\n".join(rows)
+        f"validate() and dciodvfy: medians of {args.repeat} rounds (each tree a fresh process "
+        f"per round, tables loaded and 10 files validated untimed first); cold CLI and table "
+        f"loads: {cli_rounds} rounds (slow rows); trees interleaved.\n\n"
+        + "\n".join(md_table(ba_header(tree_list), rows, right={1, 2, 3}))
+        + "\n\n"
+        + ba_note(tree_list)
     )
     report_results("validate", report, SECTION)
     return 0

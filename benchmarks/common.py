@@ -6,8 +6,10 @@ Importing it also puts tests/ on sys.path, for the corpus the tests use (tests/c
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import importlib
+import inspect
 import json
 import os
 import platform
@@ -16,13 +18,15 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
 
 HERE = Path(__file__).resolve().parent
 WORK_ROOT = HERE / ".work"  # generated inputs and outputs (git-ignored)
 README = HERE / "README.md"
 BIN = Path(sys.executable).parent  # the venv's bin/: dicom-tools and python
+SRC = HERE.parent / "src"  # this checkout's package: the "after" tree of a --before run
 
 sys.path.insert(0, str(HERE.parent / "tests"))
 
@@ -33,7 +37,14 @@ __all__ = [
     "ENV",
     "HERE",
     "README",
+    "SRC",
     "WORK_ROOT",
+    "Tree",
+    "add_before_option",
+    "ba_header",
+    "ba_note",
+    "ba_row",
+    "call_in",
     "child_seconds",
     "cold_medians",
     "compile_package",
@@ -41,6 +52,7 @@ __all__ = [
     "corpus_files",
     "dcmtk_version",
     "fresh_dir",
+    "interleaved",
     "load_average",
     "machine",
     "make_series",
@@ -50,6 +62,7 @@ __all__ = [
     "require_tools",
     "run_quiet",
     "timed",
+    "trees",
 ]
 
 # Child processes run as an installed tool would: with byte-code caching (some sandboxes set
@@ -92,10 +105,10 @@ def machine(*peers: str, packages: Sequence[str] = ()) -> str:
     return ", ".join([*parts, *versions, *peers, time.strftime("%Y-%m-%d")])
 
 
-def run_quiet(cmd: Sequence[str]) -> float:
-    """Wall seconds of one run of ``cmd`` with ENV (output discarded, exit status ignored)."""
+def run_quiet(cmd: Sequence[str], env: Mapping[str, str] | None = ENV) -> float:
+    """Wall seconds of one run of ``cmd`` with ``env`` (output discarded, exit status ignored)."""
     t0 = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=ENV)
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env)
     return time.perf_counter() - t0
 
 
@@ -104,26 +117,152 @@ def timed(cmd: Sequence[str], repeat: int) -> float:
     return statistics.median(run_quiet(cmd) for _ in range(repeat))
 
 
-def compile_package() -> None:
-    """Byte-compile the dicom_tools package the children import, as an installed package is:
-    cold runs then read .pyc files, as a user's do, whatever PYTHONDONTWRITEBYTECODE says here."""
+def compile_package(env: Mapping[str, str] = ENV) -> None:
+    """Byte-compile the dicom_tools package the children import (with ``env``: a tree's, see
+    :func:`trees`), as an installed package is: cold runs then read .pyc files, as a user's do,
+    whatever PYTHONDONTWRITEBYTECODE says here."""
     code = "import dicom_tools, os; print(os.path.dirname(dicom_tools.__file__))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     package = out.stdout.strip()
-    subprocess.run([sys.executable, "-m", "compileall", "-q", package], check=True, env=ENV)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", package], check=True, env=env)
 
 
-def cold_medians(commands: Mapping[str, Sequence[str]], repeat: int) -> dict[str, float]:
-    """Median wall seconds of each command (one process per run, with ENV): one warm-up run
-    each (page cache, byte code), then ``repeat`` rounds of one run of each, interleaved, so
-    that the machine's load weighs on every command alike."""
-    for cmd in commands.values():
-        run_quiet(cmd)
-    times: dict[str, list[float]] = {name: [] for name in commands}
+# --- before / after: the same measurements on two source trees, interleaved in one run ---
+
+
+class Tree(NamedTuple):
+    """A source tree the children import dicom_tools from: ``src`` first on PYTHONPATH."""
+
+    name: str  # "before" or "after"
+    src: Path
+    env: dict[str, str]  # ENV with src first on PYTHONPATH: for every child of this tree
+
+
+def add_before_option(ap: argparse.ArgumentParser) -> None:
+    """The ``--before SRC`` option every script takes (read back by :func:`trees`)."""
+    ap.add_argument(
+        "--before",
+        type=Path,
+        metavar="SRC",
+        help="another checkout's src/ (e.g. `git archive REV src | tar -x -C /tmp/before`): "
+        "measure it and this checkout's src side by side, interleaved, with after/before ratios",
+    )
+
+
+def trees(before: Path | None) -> list[Tree]:
+    """The trees to measure: [before, after] with ``--before SRC``, else [after] alone (this
+    checkout's ``src``). Each is byte-compiled first, as an installed package is, and its
+    children get ENV with its ``src`` first on PYTHONPATH: ``python -m dicom_tools``,
+    ``BIN/dicom-tools`` (the console script imports dicom_tools from sys.path) and ``python -c``
+    all import that tree's package."""
+    found = []
+    for name, src in ([("before", before)] if before else []) + [("after", SRC)]:
+        src = Path(src).resolve()
+        if not (src / "dicom_tools" / "__init__.py").is_file():
+            raise SystemExit(f"{src}: no dicom_tools package there (give a src/ folder)")
+        path = os.pathsep.join(p for p in (str(src), ENV.get("PYTHONPATH", "")) if p)
+        tree = Tree(name, src, {**ENV, "PYTHONPATH": path})
+        compile_package(tree.env)
+        found.append(tree)
+    return found
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+def interleaved(
+    runs: Mapping[K, Callable[[], float]], repeat: int, warmup: bool = True
+) -> dict[K, float]:
+    """Median of ``repeat`` calls of each of ``runs`` (each returns seconds), round-robin: one
+    call of each per round, so that the load of a shared machine weighs on all alike; one
+    warm-up call of each first (page cache, byte code) unless ``warmup`` is false."""
+    if warmup:
+        for run in runs.values():
+            run()
+    times: dict[K, list[float]] = {name: [] for name in runs}
     for _ in range(repeat):
-        for name, cmd in commands.items():
-            times[name].append(run_quiet(cmd))
+        for name, run in runs.items():
+            times[name].append(run())
     return {name: statistics.median(t) for name, t in times.items()}
+
+
+def cold_medians(
+    commands: Mapping[str, Sequence[str]],
+    repeat: int,
+    envs: Mapping[str, Mapping[str, str]] | None = None,
+) -> dict[str, float]:
+    """Median wall seconds of each command (one process per run, with ENV or ``envs[name]``,
+    e.g. a :class:`Tree`'s env): one warm-up run each (page cache, byte code), then ``repeat``
+    rounds of one run of each, interleaved (:func:`interleaved`)."""
+    envs = envs or {}
+
+    def runner(name: str) -> Callable[[], float]:
+        return lambda: run_quiet(commands[name], envs.get(name, ENV))
+
+    return interleaved({name: runner(name) for name in commands}, repeat)
+
+
+_CALL = (
+    "import json, sys; sys.path.insert(0, sys.argv[1]); import {module} as m\n"
+    "f, args = m.{func}, json.loads(sys.argv[2])\n"
+    "if {warm}: f(*args)\n"
+    "print(f(*args))\n"
+)
+
+
+def call_in(tree: Tree, func: Callable[..., float], *args: Any, warm: bool = True) -> float:
+    """What ``func(*args)`` returns (seconds it timed itself), called in a fresh child process
+    that imports dicom_tools from ``tree``: how a script measures its in-process rows on both
+    trees. ``func`` is a top-level function of the calling script (imported by the child from
+    benchmarks/); ``args`` must be JSON (paths as str). With ``warm``, the child calls it once
+    untimed first, so lazy imports and first-call set-up are left out, as in one long process."""
+    module = Path(inspect.getfile(func)).stem
+    code = _CALL.format(module=module, func=func.__name__, warm=warm)
+    cmd = [sys.executable, "-c", code, str(HERE), json.dumps(args, default=str)]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=tree.env)
+    if out.returncode:
+        raise SystemExit(f"{tree.name}: {func.__name__} failed:\n{out.stderr}")
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def ba_header(tree_list: Sequence[Tree], first: str = "measurement") -> list[str]:
+    """Header of a before/after table: the measurement, one column per tree, after/before."""
+    ratio = ["after/before"] if len(tree_list) > 1 else []
+    return [first, *(t.name for t in tree_list), *ratio, "target"]
+
+
+def ba_row(
+    tree_list: Sequence[Tree],
+    label: str,
+    values: Mapping[str, Any] | float,
+    fmt: Callable[[Any], str] = lambda s: f"{s * 1000:.0f} ms",
+    target: str = "",
+) -> list[str]:
+    """A row of a :func:`ba_header` table. ``values`` maps tree names to numbers (``fmt``
+    renders them; after/before is the ratio of the numbers, left empty for other values, such as
+    text); a single number is a peer or a property measured once in the run, shown in the after
+    column only."""
+    if not isinstance(values, Mapping):
+        cells = [""] * (len(tree_list) - 1) + [fmt(values)]
+        return [label, *cells, *([""] if len(tree_list) > 1 else []), target]
+    cells = [fmt(values[t.name]) for t in tree_list]
+    ratio = []
+    if len(tree_list) > 1:
+        b, a = values["before"], values["after"]
+        numbers = all(isinstance(x, int | float) for x in (a, b))
+        ratio = [f"{a / b:.2f}" if numbers and b else ""]
+    return [label, *cells, *ratio, target]
+
+
+def ba_note(tree_list: Sequence[Tree]) -> str:
+    """The line under a before/after table naming the trees (empty without --before)."""
+    if len(tree_list) < 2:
+        return ""
+    return (
+        f"before: `{tree_list[0].src}`; after: `{tree_list[1].src}` (each first on PYTHONPATH "
+        "of its child processes, byte-compiled). Rows with one value (peers, properties) are "
+        "measured once in the same run and shown under after."
+    )
 
 
 def load_average() -> str:
