@@ -161,8 +161,8 @@ def _pydicom_encoder(uid: str) -> Any | None:
 
 
 @dataclass(frozen=True)
-class Decoder:
-    """Decoding pixel data of one transfer syntax."""
+class _Codec:
+    """What a decoder and an encoder of one transfer syntax share."""
 
     uid: str
 
@@ -173,6 +173,11 @@ class Decoder:
     @property
     def native(self) -> bool:
         return self.uid in _PYDICOM_NATIVE
+
+
+@dataclass(frozen=True)
+class Decoder(_Codec):
+    """Decoding pixel data of one transfer syntax."""
 
     @property
     def pydicom(self) -> Any | None:
@@ -238,18 +243,8 @@ def decoder(uid: str) -> Decoder:
 
 
 @dataclass(frozen=True)
-class Encoder:
+class Encoder(_Codec):
     """Encoding pixel data in one transfer syntax."""
-
-    uid: str
-
-    @property
-    def syntax(self) -> Syntax:
-        return _syntax(self.uid)
-
-    @property
-    def native(self) -> bool:
-        return self.uid in _PYDICOM_NATIVE
 
     @property
     def _pydicom(self) -> Any | None:

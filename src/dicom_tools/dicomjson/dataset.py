@@ -157,22 +157,6 @@ class _FromDataset(JsonWriter):
                 vr, body = self.value(vr, converted, True, encodings, path)
         self.attribute(vr, body)
 
-    def sequence(
-        self, seq: Any, encodings: list[str], ancestors: list[Dataset], indent: str, path: str
-    ) -> None:
-        out = self.out
-        if not seq:
-            out.append('{"vr": "SQ"}')
-            return
-        out.append('{"vr": "SQ", "Value": [\n')
-        inner = indent + "  "
-        for n, item in enumerate(seq):
-            if n:
-                out.append(",\n")
-            out.append(inner)
-            self.dataset(item, encodings, ancestors, inner, f"{path}.{n}")
-        out.append(f"\n{indent}]}}")
-
 
 def _creator(ds: Dataset, tag: int) -> str | None:
     elem = ds.get_item(tag)

@@ -220,6 +220,23 @@ class JsonWriter:
     def text(self) -> str:
         return "".join(self.out)
 
+    def sequence(
+        self, items: list, encodings: list[str], ancestors: list, indent: str, path: str
+    ) -> None:
+        """A sequence attribute: its items, each written by the subclass's ``dataset``."""
+        out = self.out
+        if not items:
+            out.append('{"vr": "SQ"}')
+            return
+        out.append('{"vr": "SQ", "Value": [\n')
+        inner = indent + "  "
+        for n, item in enumerate(items):
+            if n:
+                out.append(",\n")
+            out.append(inner)
+            self.dataset(item, encodings, ancestors, inner, f"{path}.{n}")  # type: ignore[attr-defined]
+        out.append(f"\n{indent}]}}")
+
 
 def charset_values(raw: bytes) -> list[str]:
     """The terms of a stored Specific Character Set value."""
@@ -275,10 +292,9 @@ def encode_file(path: Source | Path, bulk: BulkSink | None = None) -> JsonText:
         converted = file_dataset_to_json(src, bulk)
     return converted
 
-
-# --------------------------------------------------------------------------------------------
-# From the bytes: the byte walker's tree
-# --------------------------------------------------------------------------------------------
+    # --------------------------------------------------------------------------------------------
+    # From the bytes: the byte walker's tree
+    # --------------------------------------------------------------------------------------------
 
 
 class _Fallback(Exception):
@@ -409,22 +425,6 @@ class _FromBytes(JsonWriter):
         else:
             data = self.parsed.value(el)
         self.attribute(*self.value(vr, data, el.le, encodings, path))
-
-    def sequence(
-        self, items: list[Item], encodings: list[str], ancestors: list[Item], indent: str, path: str
-    ) -> None:
-        out = self.out
-        if not items:
-            out.append('{"vr": "SQ"}')
-            return
-        out.append('{"vr": "SQ", "Value": [\n')
-        inner = indent + "  "
-        for n, item in enumerate(items):
-            if n:
-                out.append(",\n")
-            out.append(inner)
-            self.dataset(item, encodings, ancestors, inner, f"{path}.{n}")
-        out.append(f"\n{indent}]}}")
 
     def _creator(self, item: Item, tag: int) -> str | None:
         el = item.by_tag.get(tag)
