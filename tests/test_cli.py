@@ -121,8 +121,14 @@ def test_bad_input_gives_one_line_exit_2_and_no_output(spec, bad_inputs, tmp_pat
         assert proc.returncode == 2, (kind, proc.stdout[:200], proc.stderr)
         assert "Traceback" not in proc.stderr, kind
         lines = proc.stderr.strip().splitlines()
-        assert len(lines) == 1, (kind, proc.stderr)
-        assert str(path) in lines[0] or path.name in lines[0], (kind, lines[0])
+        if path.is_dir():  # a folder of bad files: one line per file, each named
+            inside = sorted(p for p in path.iterdir() if p.is_file())
+            assert len(lines) == len(inside), (kind, proc.stderr)
+            for line, file in zip(lines, inside, strict=True):
+                assert str(file) in line, (file, line)
+        else:
+            assert len(lines) == 1, (kind, proc.stderr)
+            assert str(path) in lines[0] or path.name in lines[0], (kind, lines[0])
         if out is not None:
             assert not out.exists(), kind
             assert not list(tmp_path.glob(f".{out.name}*")), kind  # no temp file left

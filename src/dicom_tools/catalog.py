@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dicom_tools.registry import OpSpec, Option, register
 
+# The most histogram bins an operation accepts: a million bins is a memory bill, not a plot.
+MAX_BINS = 65536
+
 register(
     OpSpec(
         name="info",
@@ -30,8 +33,20 @@ register(
         output="display",
         json_flag=True,
         options=(
-            Option("max_depth", "int", None, "deepest sequence level to show (0 = top level)"),
-            Option("max_value_len", "int", 64, "cut values longer than this many characters"),
+            Option(
+                "max_depth",
+                "int",
+                None,
+                "deepest sequence level to show (0 = top level)",
+                minimum=0,
+            ),
+            Option(
+                "max_value_len",
+                "int",
+                64,
+                "cut values longer than this many characters (0 = never cut)",
+                minimum=0,
+            ),
         ),
         example="dicom-tools dump scan.dcm --max-depth 1 --max-value-len 40",
         description="With --json the DICOM JSON model (PS3.18 Annex F) is printed instead.",
@@ -55,6 +70,7 @@ register(
                 None,
                 "write binary values longer than this many bytes as BulkDataURI files",
                 metavar="BYTES",
+                minimum=0,
             ),
             Option(
                 "bulk_data_dir",
@@ -64,6 +80,7 @@ register(
                 "must be inside the JSON file's folder; required with -o - "
                 "(paths then relative to the current folder)",
                 metavar="DIR",
+                one_output=True,
             ),
         ),
         example="dicom-tools to-json scan.dcm -o scan.json",
@@ -99,7 +116,9 @@ _DEVICE = Option(
     "array backend: cpu, gpu (CuPy) or auto (GPU if present); default $DICOM_TOOLS_DEVICE or cpu",
     choices=("auto", "cpu", "gpu"),
 )
-_FRAME = Option("frame", "int", None, "0-based frame number (default: every frame)", metavar="N")
+_FRAME = Option(
+    "frame", "int", None, "0-based frame number (default: every frame)", metavar="N", minimum=0
+)
 
 register(
     OpSpec(
@@ -115,7 +134,14 @@ register(
             Option("format", "str", "png", "output image format", choices=("png", "jpeg")),
             _FRAME,
             Option("window_center", "float", None, "VOI window center (with --window-width)"),
-            Option("window_width", "float", None, "VOI window width (with --window-center)"),
+            Option(
+                "window_width",
+                "float",
+                None,
+                "VOI window width (with --window-center)",
+                minimum=0,
+                exclusive_minimum=True,
+            ),
             Option("normalize", "bool", False, "map the frame's min..max to the output range"),
             Option("disable_modality_lut", "bool", False, "skip the modality LUT (rescale)"),
             Option("disable_voi_lut", "bool", False, "skip the VOI LUT (window)"),
@@ -161,12 +187,17 @@ register(
         output="display",
         json_flag=True,
         options=(
-            Option("bins", "int", 256, "number of bins (> 0)"),
+            Option("bins", "int", 256, "number of bins", minimum=1, maximum=MAX_BINS),
             Option("range", "float", None, "histogram range", nargs=2, metavar=("LO", "HI")),
             _FRAME,
             Option("stored", "bool", False, "histogram of stored values, before the modality LUT"),
             Option(
-                "plot", "path", None, "also write a picture of the histogram", metavar="OUT.png"
+                "plot",
+                "path",
+                None,
+                "also write a picture of the histogram",
+                metavar="OUT.png",
+                one_output=True,
             ),
             _DEVICE,
         ),
@@ -193,9 +224,25 @@ register(
                 aliases=("--syntax",),
                 metavar="NAME|UID",
             ),
-            Option("quality", "int", None, "lossy JPEG / JPEG 2000 quality (1-100)"),
-            Option("ratio", "float", None, "lossy JPEG 2000 compression ratio"),
-            Option("near_lossless", "int", None, "JPEG-LS near-lossless error bound (NEAR)"),
+            Option(
+                "quality", "int", None, "lossy JPEG / JPEG 2000 quality", minimum=1, maximum=100
+            ),
+            Option(
+                "ratio",
+                "float",
+                None,
+                "lossy JPEG 2000 compression ratio",
+                minimum=1,
+                exclusive_minimum=True,
+            ),
+            Option(
+                "near_lossless",
+                "int",
+                None,
+                "JPEG-LS near-lossless error bound (NEAR)",
+                minimum=0,
+                maximum=255,
+            ),
             Option("list", "bool", False, "list the syntaxes this installation decodes/encodes"),
         ),
         example="dicom-tools transcode ct.dcm -o ct_rle.dcm --transfer-syntax rle",
@@ -266,14 +313,36 @@ register(
             ),
             Option("patient_id", "str", None, "new Patient ID (default: keyed pseudonym)"),
             Option("patient_name", "str", None, "new Patient's Name"),
-            Option("map", "path", None, "write original -> replacement values (CSV)"),
-            Option("keep", "str", None, "keep this attribute (tag or keyword)", repeat=True),
-            Option("remove", "str", None, "remove this attribute (tag or keyword)", repeat=True),
+            Option(
+                "map",
+                "path",
+                None,
+                "write original -> replacement values (CSV)",
+                one_output=True,
+            ),
+            Option(
+                "keep",
+                "str",
+                None,
+                "keep this attribute (tag or keyword); repeat it or give a comma list",
+                repeat=True,
+                split=True,
+                metavar="ATTR",
+            ),
+            Option(
+                "remove",
+                "str",
+                None,
+                "remove this attribute (tag or keyword); repeat it or give a comma list",
+                repeat=True,
+                split=True,
+                metavar="ATTR",
+            ),
             Option(
                 "blank_rect",
                 "str",
                 None,
-                "blank the rectangle x,y,w,h in every frame",
+                "blank the rectangle x,y,w,h in every frame; repeat it for several",
                 repeat=True,
                 metavar="X,Y,W,H",
             ),

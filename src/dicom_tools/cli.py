@@ -32,6 +32,14 @@ EPILOG = (
 # The verbs of the CLI itself, beside the operations: (name, summary).
 OPS_HELP = "list the operations with their options"
 RUN_HELP = "execute a JSON contract request and print the response envelope"
+RECURSIVE_FLAGS = ("-r", "--recursive")
+RECURSIVE_HELP = "descend into subfolders of a folder given as input"
+
+
+def _inputs_help(spec: registry.OpSpec) -> str:
+    return spec.input_help + "; several files, folders and quoted patterns ('*.dcm') are allowed"
+
+
 _GLOBAL_OPTIONS = (
     ("-h, --help", "show this help message and exit"),
     ("--version", "show program's version number and exit"),
@@ -65,9 +73,8 @@ def _add_option(p: argparse.ArgumentParser, opt: registry.Option) -> None:
         kw["choices"] = opt.choices
     if opt.nargs:
         kw["nargs"] = opt.nargs
-    if opt.repeat:  # --keep A B --keep C -> [A, B, C]
-        kw["action"] = "extend"
-        kw["nargs"] = "+"
+    if opt.repeat:  # --keep A --keep B,C -> [A, B,C] (split by the registry): one value
+        kw["action"] = "append"  # per flag, so a repeated option never eats the inputs
     if opt.metavar:
         kw["metavar"] = opt.metavar
     if opt.default is not None and opt.help:
@@ -101,8 +108,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         )
         p.set_defaults(spec=spec)
         if spec.input != "none":
-            nargs = "?" if spec.input_optional else None
-            p.add_argument("input", metavar="INPUT", nargs=nargs, help=spec.input_help)
+            nargs = "*" if spec.input_optional else "+"
+            p.add_argument("input", metavar="INPUT", nargs=nargs, help=_inputs_help(spec))
         if spec.output != "display":
             out_help = "output path"
             if spec.output_suffix:
@@ -113,7 +120,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         for opt in spec.options:
             _add_option(p, opt)
         if spec.json_flag:
-            p.add_argument("--json", action="store_true", help="print the result as JSON")
+            p.add_argument(
+                "--json",
+                action="store_true",
+                help="print the result as JSON (one line per file for several inputs)",
+            )
+        if spec.input == "file":
+            p.add_argument(*RECURSIVE_FLAGS, action="store_true", help=RECURSIVE_HELP)
 
     if wanted in (None, "ops"):
         p = sub.add_parser(
@@ -274,19 +287,20 @@ def _run_request(source: str) -> int:
     import json
 
     from dicom_tools import contract
+    from dicom_tools.context import Context
 
     try:
         if source == "-":
-            text = sys.stdin.read()
+            data = sys.stdin.buffer.read()
         else:
-            with open(source, encoding="utf-8") as f:
-                text = f.read()
-    except OSError as exc:
-        print(f"{PROG} run: error: {source}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    from dicom_tools.context import Context
-
-    result = contract.handle_json(text, Context(device=_env_device(), caller="contract"))
+            with open(source, "rb") as f:
+                data = f.read()
+    except OSError as exc:  # still an envelope: whatever reads our stdout expects one
+        result = contract.RunResult(
+            ok=False, returncode=2, stderr=f"{source}: {exc.strerror or exc}"
+        )
+    else:
+        result = contract.handle_json(data, Context(device=_env_device(), caller="contract"))
     print(json.dumps(result.to_dict(), indent=2))
     return result.returncode
 
@@ -306,10 +320,10 @@ def fast_parse(argv: list[str]) -> Any:
     """The Namespace argparse would give for a plain verb invocation, or None to ask argparse.
 
     Start-up matters (argparse and the modules it loads cost more than reading a header), so
-    the common shape (a verb, its input, ``--flag``, ``--flag VALUE``, ``--flag=VALUE``, exact
+    the common shape (a verb, its inputs, ``--flag``, ``--flag VALUE``, ``--flag=VALUE``, exact
     spellings only) is parsed here. Anything else (help, abbreviations, ``--``, short options
-    run together, values starting with ``-``, list options, a value argparse would reject, a
-    missing or extra input) returns None: argparse then parses it, so every message and exit
+    run together, values starting with ``-``, two-value options, a value argparse would reject,
+    a missing input) returns None: argparse then parses it, so every message and exit
     code stays argparse's own.
     """
     if not argv or argv[0] in ("ops", "run") or argv[0].startswith("-"):
@@ -328,6 +342,9 @@ def fast_parse(argv: list[str]) -> Any:
         flags["-o"] = flags["--output"] = ("output", "str", None)
     if spec.json_flag:
         flags["--json"] = ("json", "bool", None)
+    if spec.input == "file":
+        for f in RECURSIVE_FLAGS:
+            flags[f] = ("recursive", "bool", None)
     values: dict[str, Any] = {"debug": False, "verb": argv[0], "spec": spec}
     for opt in spec.options:
         default = opt.default
@@ -340,6 +357,8 @@ def fast_parse(argv: list[str]) -> Any:
         values["output"] = None
     if spec.json_flag:
         values["json"] = False
+    if spec.input == "file":
+        values["recursive"] = False
     positionals: list[str] = []
     i = 1
     while i < len(argv):
@@ -353,7 +372,7 @@ def fast_parse(argv: list[str]) -> Any:
         if hit is None or (eq and not name.startswith("--")):
             return None
         dest, opt_type, opt = hit
-        if opt is not None and (opt.repeat or opt.nargs):
+        if opt is not None and opt.nargs:
             return None
         if opt_type == "bool":
             if eq:
@@ -375,11 +394,13 @@ def fast_parse(argv: list[str]) -> Any:
             return None
         if opt is not None and opt.choices and value not in opt.choices:
             return None
+        if opt is not None and opt.repeat:  # argparse's action="append"
+            value = [*(values[dest] or ()), value]
         values[dest] = value
     if spec.input != "none":
-        if len(positionals) > 1 or (not positionals and not spec.input_optional):
+        if not positionals and not spec.input_optional:
             return None
-        values["input"] = positionals[0] if positionals else None
+        values["input"] = positionals
     elif positionals:
         return None
     return _Namespace(**values)
@@ -409,7 +430,45 @@ def _parse(argv: list[str]) -> argparse.Namespace | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as cat and dcmdump do.
+        _silence_stdout()
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush has nowhere to fail."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _error(spec: registry.OpSpec, exc: BaseException, where: str | None, debug: bool) -> int:
+    """Report a failed operation on stderr in one line; the exit code it stands for."""
+    if debug:
+        raise exc
+    if isinstance(exc, DicomToolsError):
+        print(f"{PROG} {spec.verb}: error: {exc.render('cli')}", file=sys.stderr)
+        return exc.exit_code
+    prefix = f"{where}: " if where else ""
+    msg = " ".join(str(exc).split()) or type(exc).__name__
+    print(
+        f"{PROG} {spec.verb}: error: {prefix}{msg} ({type(exc).__name__}; "
+        "rerun with --debug for a traceback)",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def _main(argv: list[str]) -> int:
     debug = "--debug" in argv
     if debug:
         argv = [a for a in argv if a != "--debug"]
@@ -431,30 +490,17 @@ def main(argv: list[str] | None = None) -> int:
 
     spec: registry.OpSpec = args.spec
     options = {o.name: getattr(args, o.name) for o in spec.options}
-    input_path = getattr(args, "input", None)
+    inputs: list[str] = getattr(args, "input", None) or []
     context = Context(on_warning=show, device=_env_device(), caller="cli")
+    if len(inputs) > 1 or (inputs and _names_many(inputs[0])):
+        return _run_many(spec, args, options, context, debug)
+    input_path = inputs[0] if inputs else None
     try:
         result = registry.execute(
             spec, input_path, getattr(args, "output", None), options, context=context
         )
-    except DicomToolsError as exc:
-        if debug:
-            raise
-        print(f"{PROG} {spec.verb}: error: {exc.render('cli')}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
     except Exception as exc:
-        if debug:
-            raise
-        where = f"{input_path}: " if input_path else ""
-        msg = " ".join(str(exc).split()) or type(exc).__name__
-        print(
-            f"{PROG} {spec.verb}: error: {where}{msg} ({type(exc).__name__}; "
-            "rerun with --debug for a traceback)",
-            file=sys.stderr,
-        )
-        return 2
+        return _error(spec, exc, input_path, debug)
     stream = None if getattr(args, "json", False) or result.payload is not None else result.stream
     if stream is not None:  # text made as it is written (dump): print each chunk as it comes
         last = ""
@@ -469,3 +515,100 @@ def main(argv: list[str] | None = None) -> int:
         out.write(text if text.endswith("\n") else text + "\n")
         out.flush()
     return 1 if result.failed else 0
+
+
+# --- many inputs in one process ----------------------------------------------------------
+
+
+def _names_many(name: str) -> bool:
+    from dicom_tools import files
+
+    return files.names_many([name])
+
+
+def _output_folder(spec: registry.OpSpec, output: str | None) -> Any:
+    """The folder that receives one output per input (created), or None: beside each input."""
+    from pathlib import Path
+
+    from dicom_tools.errors import UsageError, option
+
+    if spec.output == "display" or output is None:
+        return None
+    if output == "-":
+        raise UsageError(
+            f"{option('output', '-', flag='-o')} takes one input; "
+            f"for several give {option('output', 'FOLDER', flag='-o')}"
+        )
+    folder = Path(output)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{output}: several inputs need an output folder, not a file")
+    return folder
+
+
+def _run_many(
+    spec: registry.OpSpec, args: Any, options: dict[str, Any], context: Any, debug: bool
+) -> int:
+    """Run ``spec`` on every input in turn: text under a header line per file (as ``dcmdump
+    +F``), or with ``--json`` one JSON object per line; a file that fails is reported on stderr
+    and skipped. Exit 0 when all succeed, 1 when some fail, 2 when none could be read."""
+    import contextlib
+    import json
+
+    from dicom_tools import files
+    from dicom_tools.errors import UsageError, option
+
+    as_json = getattr(args, "json", False)
+    try:
+        options = registry.coerce_options(spec, options)[0]
+        for opt in spec.options:
+            if opt.one_output and options.get(opt.name) is not None:
+                raise UsageError(
+                    f"{option(opt.name)} names one output and takes one input (several were given)"
+                )
+        folder = _output_folder(spec, getattr(args, "output", None))
+    except DicomToolsError as exc:
+        return _error(spec, exc, None, debug)
+    found = files.find_inputs(args.input, recursive=getattr(args, "recursive", False))
+    names = files.OutputNames()
+    names.protect(f.path for f in found if f.problem is None)
+    done = failed = 0
+    reported = False
+    made = None
+    out = sys.stdout
+    for n, item in enumerate(found, 1):
+        if item.problem is not None:
+            print(f"{PROG} {spec.verb}: error: {item.problem}", file=sys.stderr)
+            failed += 1
+            continue
+        try:
+            target = None
+            if folder is not None and not folder.is_dir():
+                folder.mkdir(parents=True)  # made for the first file, removed if none succeeds
+                made = folder
+            if spec.output != "display":
+                target = names.reserve(spec.infer_output(item.path, folder, options))
+            result = registry.execute(spec, str(item.path), target, options, context=context)
+        except Exception as exc:
+            _error(spec, exc, str(item.path), debug)
+            failed += 1
+            continue
+        done += 1
+        reported = reported or result.failed
+        if as_json:
+            record = {"file": str(item.path), "ok": not result.failed}
+            record["data"] = result.data  # dump's: the DICOM JSON model
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            text = result.render(False)
+            if spec.output == "display":
+                out.write(f"{'' if n == 1 else chr(10)}# {PROG} {spec.verb} ({n}/{len(found)}): ")
+                out.write(f"{item.path}\n")
+            if text:
+                out.write(text if text.endswith("\n") else text + "\n")
+        out.flush()
+    if done == 0:
+        if made is not None:
+            with contextlib.suppress(OSError):
+                made.rmdir()  # only if empty: nothing half-written is left behind
+        return 2
+    return 1 if failed or reported else 0

@@ -71,13 +71,18 @@ class Option(_Frozen):
         "aliases",
         "choices",
         "default",
+        "exclusive_minimum",
         "help",
+        "maximum",
         "metavar",
+        "minimum",
         "name",
         "nargs",
+        "one_output",
         "positional",
         "repeat",
         "short",
+        "split",
         "type",
     )
 
@@ -94,6 +99,11 @@ class Option(_Frozen):
         nargs: int | None = None,  # e.g. 2 for "--range LO HI"; the value is then a list
         positional: bool = False,  # a CLI positional argument (echo's HOST:PORT)
         repeat: bool = False,  # may be given several times; the value is then a list
+        split: bool = False,  # a repeated value may also be a comma list: --keep A,B
+        minimum: float | None = None,  # numeric range, checked by every front end (coerce)
+        maximum: float | None = None,
+        exclusive_minimum: bool = False,  # the minimum itself is refused (a width > 0)
+        one_output: bool = False,  # names one output file: refused with several inputs
     ) -> None:
         self._set(
             name=name,
@@ -107,6 +117,11 @@ class Option(_Frozen):
             nargs=nargs,
             positional=positional,
             repeat=repeat,
+            split=split,
+            minimum=minimum,
+            maximum=maximum,
+            exclusive_minimum=exclusive_minimum,
+            one_output=one_output,
         )
 
     @property
@@ -124,6 +139,10 @@ class Option(_Frozen):
             return None
         if self.repeat:
             values = value if isinstance(value, list | tuple) else [value]
+            if self.split:  # --keep A,B is --keep A --keep B
+                values = [p for v in values for p in (v.split(",") if isinstance(v, str) else [v])]
+                values = [v.strip() if isinstance(v, str) else v for v in values]
+                values = [v for v in values if v != ""]
             return [self._coerce_one(v) for v in values]
         if self.nargs:
             if not isinstance(value, list | tuple) or len(value) != self.nargs:
@@ -144,19 +163,50 @@ class Option(_Frozen):
                         return False
                     raise ValueError(value)
                 return bool(value)
+            if self.type in ("int", "float") and isinstance(value, bool):
+                raise ValueError(value)  # JSON true is not the number 1
             if self.type == "int" and isinstance(value, float) and not value.is_integer():
                 raise ValueError(value)
+            if self.type in ("str", "path") and not isinstance(value, str | int | float):
+                raise ValueError(value)  # a JSON object or list is not a name
             converted = _PY_TYPES[self.type](value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise UsageError(
-                f"option {option(self.name)}: expected {self.type}, got {value!r}"
+                f"option {option(self.name)}: expected {self.type}, got {_short(value)}"
             ) from None
+        if self.type in ("int", "float"):
+            self.check_range(converted)
         if self.choices and converted not in self.choices:
             raise UsageError(
                 f"option {option(self.name)}: {converted!r} is not one of "
                 + ", ".join(self.choices)
             )
         return converted
+
+    def check_range(self, value: float) -> None:
+        """Refuse a number outside this option's declared range (or not finite)."""
+        import math
+
+        if not math.isfinite(value):
+            raise UsageError(f"option {option(self.name)}: expected a finite number, got {value}")
+        low, high = self.minimum, self.maximum
+        below = low is not None and (value <= low if self.exclusive_minimum else value < low)
+        if below or (high is not None and value > high):
+            raise UsageError(
+                f"option {option(self.name)}: {value} is out of range ({self.range_text()})"
+            )
+
+    def range_text(self) -> str:
+        """The declared range in words: "1 to 65536", ">= 0", "> 0"."""
+        low, high = self.minimum, self.maximum
+        if low is not None and high is not None and not self.exclusive_minimum:
+            return f"{_num(low)} to {_num(high)}"
+        parts = []
+        if low is not None:
+            parts.append(f"{'>' if self.exclusive_minimum else '>='} {_num(low)}")
+        if high is not None:
+            parts.append(f"<= {_num(high)}")
+        return ", ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -172,7 +222,24 @@ class Option(_Frozen):
             d["aliases"] = list(self.aliases)
         if self.repeat:
             d["repeat"] = True
+        if self.minimum is not None:
+            d["exclusiveMinimum" if self.exclusive_minimum else "minimum"] = self.minimum
+        if self.maximum is not None:
+            d["maximum"] = self.maximum
         return d
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _short(value: Any) -> str:
+    """A value for an error message, cut short (a request may hold anything)."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        return type(value).__name__
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class OpSpec(_Frozen):
@@ -248,8 +315,14 @@ class OpSpec(_Frozen):
     def option(self, name: str) -> Option | None:
         return next((o for o in self.options if o.name == name), None)
 
-    def infer_output(self, input_path: str | Path | None, output: str | Path | None) -> Path | None:
-        """The output path as the contract defines it; ``None`` means stdout (``-o -``)."""
+    def infer_output(
+        self,
+        input_path: str | Path | None,
+        output: str | Path | None,
+        options: dict[str, Any] | None = None,
+    ) -> Path | None:
+        """The output path as the contract defines it; ``None`` means stdout (``-o -``).
+        ``options`` (coerced) may choose the suffix (transcode names it after the target)."""
         from pathlib import Path
 
         if self.output == "display":
