@@ -47,13 +47,19 @@ ANSWERED = [
     ["transcode", F, "--transfer-syntax", "jpeg-ls", "--near-lossless", "2", "-o", "o.dcm"],
     ["validate", F, "--level", "error", "--json"],
     ["anonymize", F, "--retain-uids", "--key", "secret", "-o", "a.dcm"],
+    # several inputs, folders, --recursive and repeated options (append form)
+    ["info", F, F],
+    ["info", F, "b.dcm", "scans", "--recursive", "--json"],
+    ["dump", "-r", "scans"],
+    ["anonymize", "--keep", "PatientAge", F, "-o", "a.dcm"],
+    ["anonymize", F, "--keep", "PatientAge", "--keep", "StudyDate,StudyTime", "--remove", "X"],
+    ["anonymize", F, "--blank-rect", "0,0,10,10", "--blank-rect", "5,5,1,1"],
 ]
 
 # Invocations it must hand to argparse: help, errors, and shapes it does not parse.
 HANDED_OVER = [
     [],
     ["info"],
-    ["info", F, F],
     ["info", F, "--no-such-flag"],
     ["info", F, "--js"],  # an abbreviation (argparse accepts it)
     ["info", F, "--json=1"],
@@ -84,7 +90,6 @@ HANDED_OVER = [
     ["to-image", F, "--window-center", "-40"],
     ["to-image", F, "--device=tpu"],
     ["histogram", F, "--range", "0", "10"],
-    ["anonymize", F, "--keep", "PatientAge", "-o", "a.dcm"],
     ["transcode", F, "--syntax"],
     ["validate", F, "--level", "fatal"],
 ]

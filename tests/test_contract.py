@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from conftest import dcmdump_lines, run_cli
 
 from dicom_tools import contract
@@ -127,3 +129,53 @@ def test_every_file_operation_runs_through_the_contract(tmp_path, ct_small):
     for name in ("ct_anonymized.dcm", "ct_explicit.dcm", "rt.dcm"):
         names = {d["name"] for d in dcmdump_lines(tmp_path / name)}
         assert "PixelData" in names, name
+
+
+# --- hostile requests: the contract answers every one with an envelope, exit 2 ---------------
+
+
+def _run_request_bytes(data: bytes):
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "dicom_tools", "run", "-"],
+        input=data,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"op": "info", "options": ' + b'{"a": ' * 100_000 + b"1" + b"}" * 100_001, "nested"),
+        (b'{"op": "info", "input": "caf\xe9.dcm"}', "not UTF-8"),
+        (b"\xff\xfe{\x00}\x00", "not UTF-8"),
+        (b'{"op": "info", "input": 123}', "'input' must be a file path (a string), got a number"),
+        (
+            b'{"op": "info", "input": ["a.dcm"]}',
+            "'input' must be a file path (a string), got a list",
+        ),
+        (b'{"op": "to_json", "input": "a.dcm", "output": {}}', "'output' must be a file path"),
+        (b'{"op": ["info"]}', "'op' must be an operation name (a string), got a list"),
+        (b'{"op": "histogram", "input": "a.dcm", "options": {"bins": true}}', "expected int"),
+        (b'{"op": "dump", "input": "a.dcm", "options": {"max_depth": -1}}', "out of range"),
+    ],
+)
+def test_hostile_requests_get_an_envelope_and_exit_2(data, words):
+    proc = _run_request_bytes(data)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == b""
+    envelope = json.loads(proc.stdout)
+    assert envelope["ok"] is False and envelope["returncode"] == 2
+    assert words in envelope["stderr"]
+    assert "TypeError" not in envelope["stderr"]
+
+
+def test_an_unreadable_request_file_still_gets_an_envelope(tmp_path):
+    proc = run_cli("run", tmp_path / "missing.json")
+    assert proc.returncode == 2
+    envelope = json.loads(proc.stdout)
+    assert envelope["ok"] is False and "missing.json" in envelope["stderr"]

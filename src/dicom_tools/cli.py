@@ -77,8 +77,11 @@ def _add_option(p: argparse.ArgumentParser, opt: registry.Option) -> None:
         kw["action"] = "append"  # per flag, so a repeated option never eats the inputs
     if opt.metavar:
         kw["metavar"] = opt.metavar
-    if opt.default is not None and opt.help:
-        kw["help"] = f"{opt.help} (default: {opt.default})"
+    limits = opt.range_text()
+    if opt.help and (opt.default is not None or limits):
+        notes = [limits] if limits else []
+        notes += [f"default: {opt.default}"] if opt.default is not None else []
+        kw["help"] = f"{opt.help} ({'; '.join(notes)})"
     p.add_argument(*flags, **kw)
 
 
@@ -268,9 +271,12 @@ def _print_catalog(as_json: bool) -> None:
     for s in specs:
         lines.append(f"{s.name:<12} {s.summary}")
         tail = f", default output <stem>{s.output_suffix}" if s.output_suffix else ""
+        tail += ", --json" if s.json_flag else ""
         lines.append(f"{'':<12} input: {s.input}, output: {s.output}{tail}")
         for o in s.options:
             default = "" if o.default in (None, False) else f" [default {o.default}]"
+            limits = o.range_text()
+            default += f" [{limits}]" if limits else ""
             lines.append(f"{'':<14}{o.flag} ({o.type}){default}: {o.help}")
     print("\n".join(lines))
 

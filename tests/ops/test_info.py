@@ -226,3 +226,13 @@ def test_info_whole_corpus_matches_dcmdump(path):
         for d in top
     ]
     assert list(data["Elements"]) == expected
+
+
+def test_summary_tags_are_the_dictionarys():
+    from dicom_tools.dicom.dictionary import tag_for
+    from dicom_tools.ops.info import _SECTION_TAGS, SECTIONS
+
+    keywords = [kw for kws in SECTIONS.values() for kw in kws]
+    assert sorted(_SECTION_TAGS) == sorted(keywords)
+    for kw, tag in _SECTION_TAGS.items():
+        assert tag_for(kw) == tag, kw

@@ -57,6 +57,37 @@ SECTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The tags of the summary's keywords, written out because looking a keyword up in the data
+# dictionary indexes all of it (milliseconds of start-up); a test checks each against the
+# dictionary. TransferSyntaxUID comes from the meta group.
+_SECTION_TAGS: dict[str, int] = {
+    "PatientName": 0x00100010,
+    "PatientID": 0x00100020,
+    "PatientBirthDate": 0x00100030,
+    "PatientSex": 0x00100040,
+    "StudyInstanceUID": 0x0020000D,
+    "StudyDate": 0x00080020,
+    "StudyTime": 0x00080030,
+    "StudyDescription": 0x00081030,
+    "AccessionNumber": 0x00080050,
+    "SeriesInstanceUID": 0x0020000E,
+    "SeriesNumber": 0x00200011,
+    "SeriesDescription": 0x0008103E,
+    "Modality": 0x00080060,
+    "SOPClassUID": 0x00080016,
+    "SOPInstanceUID": 0x00080018,
+    "InstanceNumber": 0x00200013,
+    "TransferSyntaxUID": 0x00020010,
+    "Rows": 0x00280010,
+    "Columns": 0x00280011,
+    "NumberOfFrames": 0x00280008,
+    "SamplesPerPixel": 0x00280002,
+    "PhotometricInterpretation": 0x00280004,
+    "BitsAllocated": 0x00280100,
+    "BitsStored": 0x00280101,
+    "PixelRepresentation": 0x00280103,
+}
+
 # pydicom leaves values longer than this unread (info's reading, kept as it was).
 _DEFER = 1024
 _NOT_READ_UNDEFINED = f"<{UNDEFINED} bytes, not read>"
@@ -117,8 +148,19 @@ def _summary(parsed: ParsedFile, src: Source, verbose: bool) -> dict[str, Any] |
         elif ds.get(PIXEL_DATA) is None:
             pixel_rep = 0
 
-    # Every value pydicom would have read is decoded here (a broken one sends the file to
-    # pydicom's path, which reports it); the larger ones stay unread, as before.
+    if not verbose:  # only the summary's values: a dozen of a file's hundred or more
+        data = {"File": src.name, "FileSize": src.size}
+        for keywords in SECTIONS.values():
+            for kw in keywords:
+                el = ds.get(_SECTION_TAGS[kw]) if kw != "TransferSyntaxUID" else None
+                data[kw] = ts if kw == "TransferSyntaxUID" else None
+                if el is not None:
+                    vr = element_vr(el.tag, el.vr if el.explicit else None, el.length, None)
+                    data[kw] = _read(parsed, el, vr, little, charset, pixel_rep)
+        return _named(data, meta, parsed)
+
+    # Verbose: every value pydicom would have read is decoded here (a broken one sends the
+    # file to pydicom's path, which reports it); the larger ones stay unread, as before.
     values: dict[int, Any] = {}
     names: dict[int, str] = {}
     for el in ds.elements:
@@ -127,26 +169,14 @@ def _summary(parsed: ParsedFile, src: Source, verbose: bool) -> dict[str, Any] |
         creator = creators.get(tag >> 16 << 16 | (tag & 0xFFFF) >> 8) if private else None
         vr = element_vr(tag, el.vr if el.explicit else None, el.length, creator)
         names[tag] = _tag_name(tag)
-        if el.length == UNDEFINED:
-            if vr in ("SQ", "UN") and el.items is not None:  # UN: a sequence (PS3.5 6.2.2)
-                values[tag] = f"<sequence of {len(el.items)} item(s)>"
-            elif el.fragments is not None:
-                end = el.fragments[-1][0] + el.fragments[-1][1] if el.fragments else el.pos
-                size = end - el.pos
-                values[tag] = (
-                    _NOT_READ_UNDEFINED if size >= _DEFER else f"<{size} bytes>" if size else None
-                )
-            else:
-                raise Undecodable("undefined length")
-            continue
-        if el.length > _DEFER and tag != SPECIFIC_CHARACTER_SET:
+        if el.length > _DEFER and el.length != UNDEFINED and tag != SPECIFIC_CHARACTER_SET:
             values[tag] = _Deferred(el, vr)
             continue
-        values[tag] = _value(parsed, el, vr, little, charset, pixel_rep)
+        values[tag] = _read(parsed, el, vr, little, charset, pixel_rep)
         if private and 0x10 <= tag & 0xFFFF <= 0xFF and isinstance(values[tag], str):
             creators[tag] = values[tag]
 
-    data: dict[str, Any] = {"File": src.name, "FileSize": src.size}
+    data = {"File": src.name, "FileSize": src.size}
     by_keyword = {name: tag for tag, name in names.items()}
     for keywords in SECTIONS.values():
         for kw in keywords:
@@ -158,18 +188,44 @@ def _summary(parsed: ParsedFile, src: Source, verbose: bool) -> dict[str, Any] |
             if isinstance(value, _Deferred):  # asked for: read it now
                 value = _value(parsed, value.el, value.vr, little, charset, pixel_rep)
             data[kw] = value
+    data = _named(data, meta, parsed)
+    data["Elements"] = {
+        names[tag]: f"<{v.el.length} bytes, not read>" if isinstance(v, _Deferred) else v
+        for tag, v in values.items()
+    }
+    return data
+
+
+def _named(data: dict[str, Any], meta: Any, parsed: ParsedFile) -> dict[str, Any]:
+    """``data`` with the SOP Class (from the meta group when the data set has none) and the
+    names of the SOP Class and the transfer syntax."""
     if data["SOPClassUID"] is None:
         sop = meta.get(0x00020002)
         if sop is not None:
             data["SOPClassUID"] = decode("UI", parsed.value(sop)) or ""
     data["SOPClassName"] = uid_name(data["SOPClassUID"])
     data["TransferSyntaxName"] = uid_name(data["TransferSyntaxUID"])
-    if verbose:
-        data["Elements"] = {
-            names[tag]: f"<{v.el.length} bytes, not read>" if isinstance(v, _Deferred) else v
-            for tag, v in values.items()
-        }
     return data
+
+
+def _read(
+    parsed: ParsedFile,
+    el: Element,
+    vr: str,
+    little: bool,
+    charset: str,
+    pixel_rep: int | None,
+) -> Any:
+    """The summary value of ``el``, undefined lengths (sequences, encapsulated data) too."""
+    if el.length != UNDEFINED:
+        return _value(parsed, el, vr, little, charset, pixel_rep)
+    if vr in ("SQ", "UN") and el.items is not None:  # UN: a sequence (PS3.5 6.2.2)
+        return f"<sequence of {len(el.items)} item(s)>"
+    if el.fragments is not None:
+        end = el.fragments[-1][0] + el.fragments[-1][1] if el.fragments else el.pos
+        size = end - el.pos
+        return _NOT_READ_UNDEFINED if size >= _DEFER else f"<{size} bytes>" if size else None
+    raise Undecodable("undefined length")
 
 
 class _Deferred:
