@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import dcmdump_lines, run_cli
 
 from dicom_tools import contract

@@ -40,8 +40,15 @@ def _cli_args(spec: registry.OpSpec, ct_small, tmp_path) -> list:
 
 def test_the_options_the_issue_names_have_ranges():
     ranged = {(s.name, o.name) for s, o in RANGED}
-    for key in [("histogram", "bins"), ("dump", "max_depth"), ("dump", "max_value_len"),
-                ("to_image", "frame"), ("to_image", "window_width"), ("transcode", "quality")]:  # fmt: skip
+    named = [
+        ("histogram", "bins"),
+        ("dump", "max_depth"),
+        ("dump", "max_value_len"),
+        ("to_image", "frame"),
+        ("to_image", "window_width"),
+        ("transcode", "quality"),
+    ]
+    for key in named:
         assert key in ranged, key
     assert registry.get("histogram").option("bins").maximum is not None  # a documented cap
 
