@@ -45,17 +45,26 @@ def _pydicom() -> Any:
 
 
 def check_input_file(path: str | os.PathLike[str]) -> Path:
-    """Return ``path`` as a Path if it names a readable, non-empty regular file."""
+    """Return ``path`` as a Path if it names a readable, non-empty regular file (one ``stat``:
+    a command given a whole series checks every file)."""
+    import stat
+
     p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: no such file")
-    if p.is_dir():
+    try:
+        st = os.stat(p)
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{p}: permission denied") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{p}: {getattr(exc, 'strerror', None) or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
         raise InputError(f"{p}: is a directory, expected a file")
-    if not p.is_file():
+    if not stat.S_ISREG(st.st_mode):
         raise InputError(f"{p}: not a regular file")
     if not os.access(p, os.R_OK):
         raise InputError(f"{p}: permission denied")
-    if p.stat().st_size == 0:
+    if st.st_size == 0:
         raise InputError(f"{p}: empty file")
     return p
 

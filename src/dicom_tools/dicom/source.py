@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 class Source:
     """One input instance: a path, Part 10 bytes, or a pydicom ``Dataset`` (serialised lazily)."""
 
-    __slots__ = ("_data", "_dataset", "name", "path")
+    __slots__ = ("_data", "_dataset", "_size", "name", "path")
 
     def __init__(
         self,
@@ -38,6 +38,7 @@ class Source:
         self.path = path
         self._data = data
         self._dataset = dataset
+        self._size: int | None = None
 
     @classmethod
     def from_path(cls, path: str | os.PathLike[str]) -> Source:
@@ -61,7 +62,9 @@ class Source:
     @property
     def size(self) -> int:
         if self.path is not None:
-            return self.path.stat().st_size
+            if self._size is None:  # asked once per command (info's FileSize)
+                self._size = os.stat(self.path).st_size
+            return self._size
         return len(self.read_bytes())
 
     def read_bytes(self) -> bytes:
