@@ -96,7 +96,7 @@ def main() -> int:
         *md_table(ba_header(tree_list), rows, right={1, 2}),
     ]
     note = ba_note(tree_list)
-    report_results("many", "\n".join([*lines, *([""] + [note] if note else [])]), SECTION)
+    report_results("many", "\n".join([*lines, *(["", note] if note else [])]), SECTION)
     return 0
 
 
