@@ -263,3 +263,16 @@ def test_description_is_cut_to_an_st_value(tmp_path):
     text = str(_read(out).DerivationDescription)
     assert len(text) == 1024 and text.endswith("...]")  # dcmcjpeg's cut
     assert text.startswith("Lossy compression with JPEG")
+
+
+def test_copied_lossy_data_stay_the_same_instance(tmp_path):
+    # The same lossy syntax without options copies the fragments: nothing is re-compressed,
+    # so the instance is not derived and --new-series has nothing to apply to.
+    src = corpus_file("SC_rgb_jpeg_dcmtk.dcm")
+    out = tmp_path / "same.dcm"
+    result = transcode(src, out, transfer_syntax="jpeg-baseline", new_series=True)
+    ds, before = _read(out), _read(src)
+    assert result.data["pixel_data"] == "copied" and result.data["derived_from"] is None
+    assert ds.SOPInstanceUID == before.SOPInstanceUID
+    assert ds.SeriesInstanceUID == before.SeriesInstanceUID
+    assert any("new_series" in w and "ignored" in w for w in result.data["warnings"])

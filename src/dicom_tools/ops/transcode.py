@@ -305,16 +305,16 @@ class _Job:
     def _check_copied(self, px: PixelSource) -> None:
         """Fragments copied as they are: decode every frame with ``verify``, else say that
         nothing checked them."""
+        if self.target.new_series:
+            self.warnings.append(
+                f"{option('new_series')} ignored: the pixel data are unchanged, the instance "
+                "keeps its UIDs"
+            )
         if not self.target.verify:
             self.warnings.append(
                 f"the {S.describe(px.transfer_syntax)} pixel data were copied without decoding: "
                 f"not checked (use {option('verify')} to decode every frame first)"
             )
-            if self.target.new_series:
-                self.warnings.append(
-                    f"{option('new_series')} ignored: the pixel data are unchanged, the "
-                    "instance keeps its UIDs"
-                )
             return
         try:
             for _frame in px.iter_stored():  # one frame in memory at a time
