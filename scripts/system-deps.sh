@@ -14,6 +14,8 @@ TOOLS=(
   dcmdrle:dcmtk
   dcmdjpeg:dcmtk
   dcmdjpls:dcmtk
+  dcmcjpeg:dcmtk
+  dcmcjpls:dcmtk
   dcmj2pnm:dcmtk
   dcml2pnm:dcmtk
   dciodvfy:dicom3tools

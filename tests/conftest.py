@@ -44,6 +44,8 @@ REFERENCE_TOOLS = {
     "dcmdrle": "dcmtk",
     "dcmdjpeg": "dcmtk",
     "dcmdjpls": "dcmtk",
+    "dcmcjpeg": "dcmtk",
+    "dcmcjpls": "dcmtk",
     "dcmj2pnm": "dcmtk",
     "dcml2pnm": "dcmtk",
     "dciodvfy": "dicom3tools",

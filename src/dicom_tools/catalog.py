@@ -213,8 +213,10 @@ register(
         input="file",
         memory_ok=True,
         output="file",
-        output_suffix="_explicit.dcm",
+        output_suffix="_explicit.dcm",  # the default target's; the target's word in general
+        suffix_from="dicom_tools.ops.transcode:output_suffix",
         input_optional=True,
+        takes_context=True,
         options=(
             Option(
                 "transfer_syntax",
@@ -243,9 +245,35 @@ register(
                 minimum=0,
                 maximum=255,
             ),
+            Option(
+                "keep_uid",
+                "bool",
+                False,
+                "a lossy output keeps the SOP Instance UID (not advised: warns)",
+            ),
+            Option(
+                "new_series", "bool", False, "a lossy output gets a new Series Instance UID too"
+            ),
+            Option(
+                "verify",
+                "bool",
+                False,
+                "decode every frame of pixel data copied as it is (same syntax); exit 2 if one "
+                "fails",
+            ),
             Option("list", "bool", False, "list the syntaxes this installation decodes/encodes"),
         ),
-        example="dicom-tools transcode ct.dcm -o ct_rle.dcm --transfer-syntax rle",
+        example="dicom-tools transcode ct.dcm --transfer-syntax rle  # writes ct_rle.dcm",
+        description=(
+            "Without -o the output is named after the target: <stem>_rle.dcm, _jpegls.dcm, "
+            "_jpeg2000.dcm, _deflated.dcm... (_explicit.dcm for the default). A lossy target "
+            "(jpeg-baseline, jpeg-ls-near-lossless, jpeg2000, htj2k) makes a derived instance as "
+            "dcmcjpeg does: a new SOP Instance UID, Image Type DERIVED, Derivation Description, "
+            "Source Image Sequence and Lossy Image Compression 01 with its ratio and method "
+            "appended; --keep-uid keeps the UID (with a warning), --new-series also gives it a "
+            "new series. Lossless targets keep the UIDs. Pixel data copied without decoding "
+            "(the same compressed syntax in and out) are not checked unless --verify is given."
+        ),
     )
 )
 

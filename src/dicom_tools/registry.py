@@ -260,6 +260,7 @@ class OpSpec(_Frozen):
         "output",
         "output_suffix",
         "stdout_ok",
+        "suffix_from",
         "summary",
         "takes_context",
     )
@@ -273,6 +274,9 @@ class OpSpec(_Frozen):
         output: OutputKind,
         options: tuple[Option, ...] = (),
         output_suffix: str | None = None,  # inferred output: <stem><suffix>
+        # "module:function" giving the suffix from the coerced options instead (transcode's
+        # depends on the target syntax), imported only when an output is inferred
+        suffix_from: str | None = None,
         json_flag: bool = False,  # front ends offer --json to print ``Result.data`` as JSON
         stdout_ok: bool = False,  # "-o -" streams the output to stdout
         example: str = "",
@@ -291,6 +295,7 @@ class OpSpec(_Frozen):
             output=output,
             options=options,
             output_suffix=output_suffix,
+            suffix_from=suffix_from,
             json_flag=json_flag,
             stdout_ok=stdout_ok,
             example=example,
@@ -315,6 +320,15 @@ class OpSpec(_Frozen):
     def option(self, name: str) -> Option | None:
         return next((o for o in self.options if o.name == name), None)
 
+    def suffix(self, options: dict[str, Any] | None = None) -> str | None:
+        """The inferred output's suffix for these (coerced) options."""
+        if self.suffix_from is None or options is None:
+            return self.output_suffix
+        import importlib
+
+        module, _, attr = self.suffix_from.partition(":")
+        return getattr(importlib.import_module(module), attr)(options)
+
     def infer_output(
         self,
         input_path: str | Path | None,
@@ -322,7 +336,7 @@ class OpSpec(_Frozen):
         options: dict[str, Any] | None = None,
     ) -> Path | None:
         """The output path as the contract defines it; ``None`` means stdout (``-o -``).
-        ``options`` (coerced) may choose the suffix (transcode names it after the target)."""
+        ``options`` (coerced) choose the suffix where the spec says ``suffix_from``."""
         from pathlib import Path
 
         if self.output == "display":
@@ -336,12 +350,13 @@ class OpSpec(_Frozen):
             return None
         if output is not None and str(output) != "" and not Path(output).is_dir():
             return Path(output)
-        if input_path is None or self.output_suffix is None:
+        suffix = self.suffix(options) if input_path is not None else None
+        if suffix is None:
             if output is None:
                 raise UsageError(f"{self.verb}: an output path is required ({option('output')})")
             return Path(output)
-        src = Path(input_path)
-        name = src.stem + self.output_suffix if src.suffix else src.name + self.output_suffix
+        src = Path(input_path)  # type: ignore[arg-type]
+        name = src.stem + suffix if src.suffix else src.name + suffix
         if output is not None and Path(output).is_dir():
             return Path(output) / name
         return src.with_name(name)
@@ -488,9 +503,9 @@ def _execute(
     if src is not None and src.in_memory:
         # No folder to put an inferred output beside: an output folder or path must be given.
         named = output is not None and str(output) not in ("", "-") and Path(output).is_dir()
-        out = spec.infer_output(Path(_safe_name(src.name)) if named else None, output)
+        out = spec.infer_output(Path(_safe_name(src.name)) if named else None, output, opts)
     else:
-        out = spec.infer_output(src.path if src else None, output)
+        out = spec.infer_output(src.path if src else None, output, opts)
         if out is not None and src is not None and out.resolve() == src.path.resolve():  # type: ignore[union-attr]
             raise UsageError(f"{spec.verb}: output {out} would overwrite the input")
     if src is None:

@@ -69,10 +69,35 @@ def test_names_and_aliases(typed: str, uid: str):
     assert syntaxes.lookup(typed).uid == uid
 
 
+# The aliases issue 11 lists, typed in any case and with any separator.
+ISSUE_ALIASES = {
+    "jpeg-ls": "1.2.840.10008.1.2.4.80",
+    "jpegls": "1.2.840.10008.1.2.4.80",
+    "JPEGLSLossless": "1.2.840.10008.1.2.4.80",
+    "j2k": "1.2.840.10008.1.2.4.91",
+    "jpeg2000": "1.2.840.10008.1.2.4.91",
+    "jp2k-lossless": "1.2.840.10008.1.2.4.90",
+    "rle": "1.2.840.10008.1.2.5",
+    "deflate": "1.2.840.10008.1.2.1.99",
+    "explicit": "1.2.840.10008.1.2.1",
+    "implicit": "1.2.840.10008.1.2",
+    "big-endian": "1.2.840.10008.1.2.2",
+}
+
+
+@pytest.mark.parametrize(("typed", "uid"), ISSUE_ALIASES.items())
+@pytest.mark.parametrize("spell", [str.lower, str.upper, str.title, lambda t: t.replace("-", "_")])
+def test_aliases_in_any_case(typed: str, uid: str, spell):
+    assert syntaxes.lookup(spell(typed)).uid == uid
+    assert syntaxes.lookup(f"  {spell(typed)} ").uid == uid
+
+
 def test_unknown_name_lists_the_valid_ones():
     with pytest.raises(UsageError) as err:
         syntaxes.lookup("jpeg-xl")
     assert "jpeg-ls-lossless" in str(err.value) and "rle" in str(err.value)
+    for s in syntaxes.NAMED:
+        assert s.name in str(err.value)
 
 
 def test_lossy_syntaxes_record_a_method_from_ps33():

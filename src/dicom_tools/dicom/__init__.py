@@ -15,6 +15,8 @@ Modules, each small and free of heavy imports unless it says so:
 - ``reader``     one Part 10 reader: a byte-exact walker over files or in-memory bytes
 - ``writer``     one Part 10 writer and File Meta Information builder
 - ``pixels``     one pixel source: frames, decoded lazily, one at a time
+- ``derived``    what a lossy-compressed derived instance records (new UID, Image Type, Source
+                 Image Sequence, Lossy Image Compression attributes), as dcmtk's codecs write it
 
 Nothing in this package imports from the rest of dicom_tools except ``errors``.
 """

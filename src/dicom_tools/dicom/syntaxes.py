@@ -37,13 +37,23 @@ _REFERENCED += ("1.2.840.10008.1.2.4.205", "1.2.840.10008.1.2.7.1", "1.2.840.100
 _REFERENCED += ("1.2.840.10008.1.2.7.3",)
 
 
+_KEY_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
+
+
+def _key(text: str) -> str:
+    """``text`` lower-cased, without what is not an ASCII letter or digit."""
+    return "".join(c for c in text.lower() if c in _KEY_CHARS)
+
+
 class Syntax:
     """One transfer syntax.
 
     ``name`` is the short name dicom-tools prints and accepts (``jpeg-ls-lossless``);
     ``title`` the standard's name; ``keyword`` the standard's keyword (``JPEGLSLossless``).
     ``lossy`` says the syntax implies lossy compression (PS3.3 C.7.6.1.1.5), ``method`` is then
-    the Lossy Image Compression Method (0028,2114) it records.
+    the Lossy Image Compression Method (0028,2114) it records. ``suffix`` is the word a file
+    transcoded to it is named with (``<stem>_<suffix>.dcm``): the word users type for it, so
+    ``jpeg2000`` (lossy, as the alias means) and ``jpeg2000_lossless``.
     """
 
     # A plain immutable record (the header path loads this table; dataclasses cost start-up).
@@ -60,6 +70,7 @@ class Syntax:
         "lossy",
         "method",
         "retired",
+        "suffix",
     )
     __slots__ = tuple(sorted(_order))
 
@@ -77,9 +88,10 @@ class Syntax:
         lossy: bool = False,
         method: str | None = None,
         retired: bool = False,
+        suffix: str = "",
     ) -> None:
         values = (name, uid, title, keyword, aliases, explicit_vr, little_endian, deflated)
-        values += (encapsulated, lossy, method, retired)
+        values += (encapsulated, lossy, method, retired, suffix or _key(keyword or name))
         for name, value in zip(self._order, values, strict=True):
             object.__setattr__(self, name, value)
 
@@ -133,6 +145,7 @@ NAMED: tuple[Syntax, ...] = (
         "Explicit VR Little Endian",
         "ExplicitVRLittleEndian",
         ("explicit", "explicit-le", "ele"),
+        suffix="explicit",
     ),
     _native(
         "implicit-vr-little-endian",
@@ -141,6 +154,7 @@ NAMED: tuple[Syntax, ...] = (
         "ImplicitVRLittleEndian",
         ("implicit", "implicit-le", "ile"),
         explicit_vr=False,
+        suffix="implicit",
     ),
     _native(
         "explicit-vr-big-endian",
@@ -150,6 +164,7 @@ NAMED: tuple[Syntax, ...] = (
         ("big-endian", "explicit-be"),
         little_endian=False,
         retired=True,
+        suffix="bigendian",
     ),
     _native(
         "deflated",
@@ -158,14 +173,16 @@ NAMED: tuple[Syntax, ...] = (
         "DeflatedExplicitVRLittleEndian",
         ("deflate",),
         deflated=True,
+        suffix="deflated",
     ),
-    Syntax("rle", RLE_LOSSLESS, "RLE Lossless", "RLELossless", ("rle-lossless",)),
+    Syntax("rle", RLE_LOSSLESS, "RLE Lossless", "RLELossless", ("rle-lossless",), suffix="rle"),
     Syntax(
         "jpeg-ls-lossless",
         JPEG_LS_LOSSLESS,
         "JPEG-LS Lossless",
         "JPEGLSLossless",
         ("jpeg-ls", "jpegls", "jls"),
+        suffix="jpegls",
     ),
     Syntax(
         "jpeg-ls-near-lossless",
@@ -175,6 +192,7 @@ NAMED: tuple[Syntax, ...] = (
         ("jpegls-near", "jls-near"),
         lossy=True,
         method="ISO_14495_1",
+        suffix="jpegls_near",
     ),
     Syntax(
         "jpeg2000-lossless",
@@ -182,6 +200,7 @@ NAMED: tuple[Syntax, ...] = (
         "JPEG 2000 Lossless",
         "JPEG2000Lossless",
         ("j2k-lossless", "jp2k-lossless"),
+        suffix="jpeg2000_lossless",
     ),
     Syntax(
         "jpeg2000",
@@ -191,18 +210,34 @@ NAMED: tuple[Syntax, ...] = (
         ("j2k", "jp2k"),
         lossy=True,
         method="ISO_15444_1",
+        suffix="jpeg2000",
     ),
-    Syntax("htj2k-lossless", HTJ2K_LOSSLESS, "HTJ2K Lossless", "HTJ2KLossless"),
-    Syntax("htj2k-lossless-rpcl", HTJ2K_LOSSLESS_RPCL, "HTJ2K Lossless RPCL", "HTJ2KLosslessRPCL"),
-    Syntax("htj2k", HTJ2K, "HTJ2K", "HTJ2K", lossy=True, method="ISO_15444_15"),
+    Syntax(
+        "htj2k-lossless", HTJ2K_LOSSLESS, "HTJ2K Lossless", "HTJ2KLossless", suffix="htj2k_lossless"
+    ),
+    Syntax(
+        "htj2k-lossless-rpcl",
+        HTJ2K_LOSSLESS_RPCL,
+        "HTJ2K Lossless RPCL",
+        "HTJ2KLosslessRPCL",
+        suffix="htj2k_rpcl",
+    ),
+    Syntax("htj2k", HTJ2K, "HTJ2K", "HTJ2K", lossy=True, method="ISO_15444_15", suffix="htj2k"),
     Syntax(
         "jpeg-lossless",
         JPEG_LOSSLESS,
         "JPEG Lossless, Process 14 SV1",
         "JPEGLosslessSV1",
         ("jpeg-lossless-sv1",),
+        suffix="jpeg_lossless",
     ),
-    Syntax("jpeg-lossless-p14", JPEG_LOSSLESS_P14, "JPEG Lossless, Process 14", "JPEGLossless"),
+    Syntax(
+        "jpeg-lossless-p14",
+        JPEG_LOSSLESS_P14,
+        "JPEG Lossless, Process 14",
+        "JPEGLossless",
+        suffix="jpeg_lossless_p14",
+    ),
     Syntax(
         "jpeg-baseline",
         JPEG_BASELINE,
@@ -211,6 +246,7 @@ NAMED: tuple[Syntax, ...] = (
         ("jpeg", "jpeg-8bit"),
         lossy=True,
         method="ISO_10918_1",
+        suffix="jpeg",
     ),
     Syntax(
         "jpeg-extended",
@@ -220,6 +256,7 @@ NAMED: tuple[Syntax, ...] = (
         ("jpeg-12bit",),
         lossy=True,
         method="ISO_10918_1",
+        suffix="jpeg12",
     ),
 )
 
@@ -250,12 +287,6 @@ _LOSSY_OTHERS = {
 
 _BY_UID: dict[str, Syntax] = {s.uid: s for s in NAMED}
 _BY_KEY: dict[str, Syntax] = {}
-_KEY_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
-
-
-def _key(text: str) -> str:
-    """``text`` lower-cased, without what is not an ASCII letter or digit."""
-    return "".join(c for c in text.lower() if c in _KEY_CHARS)
 
 
 def _index(s: Syntax) -> None:

@@ -18,7 +18,17 @@ Lossy options: ``quality`` (1-100) for jpeg-baseline (libjpeg quality, default 9
 / HTJ2K (a target PSNR of 20 + 0.3 * quality dB for 8-bit samples, 6 dB more per extra bit
 stored, so the same quality looks alike at any bit depth); ``ratio`` (> 1) for JPEG 2000 / HTJ2K
 (default 10 when neither is given); ``near_lossless`` (NEAR, default 2 as dcmcjpls) for
-jpeg-ls-near-lossless. The SOP Instance UID is kept: only pixel-related attributes change.
+jpeg-ls-near-lossless.
+
+Lossless targets keep the instance: only pixel-related attributes change. A lossy re-encoding
+makes a derived instance, as dcmcjpeg does by default (``dicom_tools.dicom.derived``): a new SOP
+Instance UID (and Series Instance UID with ``new_series``), Image Type DERIVED, Derivation
+Description, Source Image Sequence and the Lossy Image Compression attributes; ``keep_uid``
+keeps the UID on request, with a warning.
+
+Pixel data copied without decoding (the same encapsulated syntax in and out) are not checked:
+the result warns so, and ``verify`` decodes every frame first (one at a time), failing with the
+frame's number before anything is written.
 """
 
 from __future__ import annotations
@@ -29,7 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from dicom_tools.dicom import codecs
+from dicom_tools.context import DEFAULT, Context
+from dicom_tools.dicom import codecs, derived
 from dicom_tools.dicom import syntaxes as S
 from dicom_tools.dicom.pixels import PIXEL_TAGS, PixelSource, dataset_syntax
 from dicom_tools.dicom.source import Source, as_source
@@ -44,6 +55,7 @@ if TYPE_CHECKING:
     import numpy as np
     from pydicom import Dataset
 
+DEFAULT_SYNTAX = "explicit-vr-little-endian"
 DEFER_SIZE = 4096  # larger values stay on disk until written (pixel data is read per frame)
 EOT_THRESHOLD = 2**32 - 1  # a Basic Offset Table cannot address more (PS3.5 A.4)
 SPOOL_SIZE = 64 * 2**20  # decoded pixel data larger than this goes through a temporary file
@@ -61,19 +73,32 @@ class _Target:
     options: dict[str, Any] = field(default_factory=dict)  # codec keyword arguments
     lossy: bool = False
     options_given: bool = False  # the user asked for specific lossy settings
+    keep_uid: bool = False  # a lossy output keeps the SOP Instance UID (the user's choice)
+    new_series: bool = False  # a lossy output gets a new Series Instance UID too
+    verify: bool = False  # decode pixel data that would be copied without decoding
 
 
 def transcode(
     input: Source | Path | None,
     output: Path | None,
     *,
-    transfer_syntax: str = "explicit-vr-little-endian",
+    transfer_syntax: str = DEFAULT_SYNTAX,
     quality: int | None = None,
     ratio: float | None = None,
     near_lossless: int | None = None,
+    keep_uid: bool = False,
+    new_series: bool = False,
+    verify: bool = False,
     list: bool = False,
+    context: Context = DEFAULT,
 ) -> Result:
-    """Re-encode ``input`` as ``transfer_syntax`` into ``output``; ``list`` shows capabilities."""
+    """Re-encode ``input`` as ``transfer_syntax`` into ``output``; ``list`` shows capabilities.
+
+    A lossy target makes a derived instance with a new SOP Instance UID unless ``keep_uid``;
+    ``new_series`` gives it a new Series Instance UID too; ``verify`` decodes pixel data that
+    would otherwise be copied unchecked. Warnings are in the result and go to
+    ``context.on_warning``.
+    """
     if list:
         rows = codecs.capabilities()
         return Result(data={"syntaxes": rows}, text=codecs.capabilities_text(rows))
@@ -81,9 +106,25 @@ def transcode(
         raise UsageError(f"an input file is required (or {option('list')})")
     if output is None:
         raise UsageError(f"transcode: an output path is required ({option('output')})")
-    target = _target(transfer_syntax or "explicit-vr-little-endian", quality, ratio, near_lossless)
+    target = _target(transfer_syntax or DEFAULT_SYNTAX, quality, ratio, near_lossless)
+    if new_series and keep_uid:
+        raise UsageError(f"give {option('new_series')} or {option('keep_uid')}, not both")
+    if new_series and not target.lossy:
+        raise UsageError(
+            f"{option('new_series')} applies to lossy targets (a new instance); "
+            f"{target.syntax.name} is lossless and keeps the instance's UIDs"
+        )
+    target.keep_uid, target.new_series, target.verify = bool(keep_uid), bool(new_series), verify
     codecs.encoder(target.syntax.uid).require()  # fail before reading anything
-    return _Job(as_source(input), Path(output), target).run()
+    result = _Job(as_source(input), Path(output), target).run()
+    for warning in result.data["warnings"]:
+        context.on_warning(warning)
+    return result
+
+
+def output_suffix(options: dict[str, Any]) -> str:
+    """The inferred output's suffix: the target's word (``_rle.dcm``, ``_jpegls.dcm``...)."""
+    return f"_{S.lookup(options.get('transfer_syntax') or DEFAULT_SYNTAX).suffix}.dcm"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,6 +170,8 @@ class _Job:
         self.compressed_bytes = 0
         self.buffers: list[BinaryIO] = []  # decoded pixel data on its way to the file
         self.src_ts = ""
+        self.derived_from: str | None = None  # the SOP Instance UID a lossy output replaced
+        self.verified = False
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -210,6 +253,9 @@ class _Job:
             ),
             "photometric_interpretation": str(ds.get("PhotometricInterpretation", "")) or None,
             "lossy": bool(dst.lossy and has_pixels and not self.copied),
+            "sop_instance_uid": str(ds.get("SOPInstanceUID", "")) or None,
+            "derived_from": self.derived_from,
+            "verified": self.verified,
             "input_bytes": in_size,
             "output_bytes": out_size,
             "warnings": self.warnings,
@@ -222,6 +268,13 @@ class _Job:
             + (f"{px.frames} frame(s), " if px else "" if has_pixels else "no pixel data, ")
             + f"{in_size} -> {out_size} bytes"
         )
+        if self.derived_from:
+            text += (
+                f"\nnew SOP Instance UID {data['sop_instance_uid']} "
+                f"(derived from {self.derived_from})"
+            )
+        if self.verified:
+            text += "\nverified: every frame of the copied pixel data decodes"
         text += "".join(f"\nwarning: {w}" for w in self.warnings)
         return Result(data=data, text=text, output_files=[str(self.output)])
 
@@ -234,6 +287,7 @@ class _Job:
             px.check_native_length()
         if src_ts == dst.uid and dst.encapsulated and not self.target.options_given:
             self.copied = True  # the same codec: the fragments are already right
+            self._check_copied(px)
             return
         if px.pixel_keyword != "PixelData" and dst.encapsulated:
             raise InputError(
@@ -247,6 +301,27 @@ class _Job:
         if source is not None and source.lossy and str(ds.get("LossyImageCompression", "")) != "01":
             # The stored pixels went through lossy compression; say so (PS3.3 C.7.6.1.1.5).
             ds.LossyImageCompression = "01"
+
+    def _check_copied(self, px: PixelSource) -> None:
+        """Fragments copied as they are: decode every frame with ``verify``, else say that
+        nothing checked them."""
+        if self.target.new_series:
+            self.warnings.append(
+                f"{option('new_series')} ignored: the pixel data are unchanged, the instance "
+                "keeps its UIDs"
+            )
+        if not self.target.verify:
+            self.warnings.append(
+                f"the {S.describe(px.transfer_syntax)} pixel data were copied without decoding: "
+                f"not checked (use {option('verify')} to decode every frame first)"
+            )
+            return
+        try:
+            for _frame in px.iter_stored():  # one frame in memory at a time
+                pass
+        except InputError as exc:
+            raise InputError(f"{exc.message}; nothing written") from exc
+        self.verified = True
 
     def _raw_value(self, ds: Dataset, px: PixelSource) -> bytes:
         try:
@@ -362,7 +437,7 @@ class _Job:
         compressed = self.compressed_bytes
         self.ratio = raw_total / compressed if compressed else None
         if dst.lossy:
-            self._mark_lossy(ds, dst, self.ratio)
+            self._derive(ds, dst, self.ratio)
 
     def _encapsulate(self, ds: Dataset, fragments: list[bytes]) -> BinaryIO:
         """Write the items (PS3.5 A.4) into a buffer pydicom streams into the file.
@@ -470,20 +545,44 @@ class _Job:
                 f"{self.path}: cannot encode as {desc}: {message}; nothing written"
             ) from exc
 
-    def _mark_lossy(self, ds: Dataset, dst: Syntax, ratio: float | None) -> None:
-        """Lossy Image Compression 01; Ratio and Method appended to any earlier values."""
-        ds.LossyImageCompression = "01"
-        ratios = _values(ds.get("LossyImageCompressionRatio"))
-        methods = _values(ds.get("LossyImageCompressionMethod"))
-        if len(methods) < len(ratios):
-            # Earlier ratios without methods: the input's own lossy syntax says which.
-            earlier = S.by_uid(self.src_ts)
-            fill = earlier.method if earlier is not None and earlier.method else ""
-            methods += [fill] * (len(ratios) - len(methods))
-        ratios.append(f"{ratio:.2f}" if ratio else "1")
-        methods.append(dst.method or "")
-        ds.LossyImageCompressionRatio = ratios
-        ds.LossyImageCompressionMethod = methods
+    def _derive(self, ds: Dataset, dst: Syntax, ratio: float | None) -> None:
+        """The lossy output is a derived instance (PS3.3 C.7.6.1.1.5), as dcmcjpeg makes it."""
+        source = S.by_uid(self.src_ts)
+        lossy_before = derived.was_lossy(ds) or bool(source is not None and source.lossy)
+        earlier = source.method if source is not None and source.method else ""
+        derived.mark_lossy(ds, dst.method or "", ratio, earlier)
+        settings = self._settings()
+        description = f"Lossy compression with {dst.title}" + (f", {settings}" if settings else "")
+        if ratio:
+            description += f", compression ratio {derived.format_ratio(ratio)}"
+        old_uid = str(ds.get("SOPInstanceUID", "")) or None
+        new = derived.make_derived(
+            ds,
+            description,
+            lossy_predecessor=lossy_before,
+            new_instance=not self.target.keep_uid,
+            new_series=self.target.new_series,
+        )
+        if new is not None:
+            self.derived_from = old_uid
+        elif old_uid:
+            self.warnings.append(
+                f"{option('keep_uid')}: the lossy output keeps SOP Instance UID {old_uid}; an "
+                "archive that receives both files holds two different pixel sets under one UID"
+            )
+
+    def _settings(self) -> str:
+        """The encoder settings, for the Derivation Description."""
+        opts = self.target.options
+        if "jls_error" in opts:
+            return f"NEAR={opts['jls_error']}"
+        if "j2k_cr" in opts:
+            return f"target ratio {opts['j2k_cr'][0]:g}"
+        if "quality" in opts:
+            if self.target.syntax.method == "ISO_10918_1":
+                return f"IJG quality factor {opts['quality']}"  # libjpeg's scale
+            return f"quality {opts['quality']}"
+        return ""
 
     # -- the rest of the data set -------------------------------------------------------------
 
@@ -541,14 +640,6 @@ def _element(tag: int, vr: str, value: bytes):
     from pydicom.dataelem import DataElement
 
     return DataElement(tag, vr, value)
-
-
-def _values(elem_value: Any) -> list[str]:
-    if elem_value is None or elem_value == "":
-        return []
-    if isinstance(elem_value, str | bytes | int | float):
-        return [str(elem_value)]
-    return [str(v) for v in elem_value]
 
 
 def _swapped(value: bytes, size: int) -> bytes:
