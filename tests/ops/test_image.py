@@ -704,6 +704,25 @@ def test_multi_frame_min_max_pass_is_streamed(tmp_path: Path) -> None:
     assert_close(read_png(result.output_files[0]), min_max_linear(first, lo, 4000), 0, "frame 0")
 
 
+def test_contract_lists_frames_from_0000(tmp_path: Path) -> None:
+    """The contract's inferred output (an output folder, no name) lists the frame files as
+    written: <stem>_0000.png for frame 0 ... and --frame N alone keeps <stem>.png."""
+    from dicom_tools import contract
+
+    path = corpus_file("emri_small.dcm")
+    reply = contract.handle({"op": "to_image", "input": str(path), "output": str(tmp_path)})
+    assert reply.ok, reply.stderr
+    expected = [str(tmp_path / f"emri_small_{i:04d}.png") for i in range(10)]
+    assert reply.output_files == expected
+    assert sorted(str(p) for p in tmp_path.iterdir()) == expected
+    one = tmp_path / "one"
+    one.mkdir()
+    reply = contract.handle(
+        {"op": "to_image", "input": str(path), "output": str(one), "options": {"frame": 3}}
+    )
+    assert reply.output_files == [str(one / "emri_small.png")]
+
+
 def test_frame_option_writes_one_file(tmp_path: Path) -> None:
     path = corpus_file("emri_small.dcm")
     result = to_image(path, tmp_path / "one.png", frame=3)
@@ -739,6 +758,7 @@ def test_jpeg_output(tmp_path: Path) -> None:
         ({"force_16bit": True, "format": "jpeg"}, "JPEG output is 8-bit"),
         ({"window_center": 40, "window_width": 0.5}, "at least 1"),
         ({"window_center": 40, "window_width": 400, "normalize": True}, "exclude"),
+        ({"window_center": 40, "window_width": 400, "window_per_frame": True}, "exclude"),
         ({"frame": 1}, "out of range"),
     ],
 )
@@ -818,6 +838,12 @@ def test_cli_smoke(tmp_path: Path) -> None:
     assert proc.stdout.strip() == f"{tmp_path / 'CT_small.png'}: 128x128 8-bit grayscale, " + (
         "window 136/2064 (min-max)"
     )
+    proc = run_cli("to-image", corpus_file("emri_small.dcm"), "-o", tmp_path, "--window-per-frame")
+    assert proc.returncode == 0, proc.stderr
+    first = dcmread(corpus_file("emri_small.dcm")).pixel_array[0]  # frame 0's own min/max
+    lo, hi = int(first.min()), int(first.max())
+    own = f"window {(lo + hi + 1) / 2:g}/{hi - lo + 1} (min-max)"
+    assert proc.stdout.splitlines()[0].endswith(own)
     proc = run_cli("to-image", corpus_file("OBXXXX1A_2frame.dcm"), "-o", tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.splitlines()) == 2
