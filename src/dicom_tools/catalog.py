@@ -117,7 +117,12 @@ _DEVICE = Option(
     choices=("auto", "cpu", "gpu"),
 )
 _FRAME = Option(
-    "frame", "int", None, "0-based frame number (default: every frame)", metavar="N", minimum=0
+    "frame",
+    "int",
+    None,
+    "frame number, counted from 0 (default: every frame)",
+    metavar="N",
+    minimum=0,
 )
 
 register(
@@ -142,17 +147,34 @@ register(
                 minimum=0,
                 exclusive_minimum=True,
             ),
-            Option("normalize", "bool", False, "map the frame's min..max to the output range"),
+            Option(
+                "normalize",
+                "bool",
+                False,
+                "ignore the file's window: map the min..max to the output range",
+            ),
             Option("disable_modality_lut", "bool", False, "skip the modality LUT (rescale)"),
             Option("disable_voi_lut", "bool", False, "skip the VOI LUT (window)"),
             Option("force_8bit", "bool", False, "write 8-bit output (the default)"),
             Option("force_16bit", "bool", False, "write 16-bit grayscale PNG"),
+            Option(
+                "window_per_frame",
+                "bool",
+                False,
+                "without a window, window each frame by its own min..max "
+                "(default: one min..max over all the frames written)",
+            ),
             _DEVICE,
         ),
         example="dicom-tools to-image ct.dcm -o ct.png --window-center 40 --window-width 400",
         description=(
-            "A multi-frame file without --frame writes every frame (<stem>_0001.png ...); "
-            "the output may then name a folder."
+            "A multi-frame file without --frame writes every frame, frame N to <stem>_NNNN.png "
+            "with N counted from 0 as --frame counts (<stem>_0000.png is --frame 0); the output "
+            "may then name a folder. A frame is windowed by the explicit window, else the "
+            "file's (its Frame VOI LUT, Window Center/Width or VOI LUT), else the min..max of "
+            "the modality values over all the frames written (read in a first pass, one frame "
+            "at a time), so a cine loop keeps one contrast; --window-per-frame uses each "
+            "frame's own min..max. --frame N alone uses that frame's min..max, as dcmj2pnm +F."
         ),
     )
 )

@@ -563,16 +563,164 @@ def test_palette_and_segmented_palette(tmp_path: Path) -> None:
 # -- output files, frames, formats ---------------------------------------------------------------
 
 
+def dcmtk_all_frames(path: Path, tmp: Path, *options: str) -> list[np.ndarray]:
+    """dcmj2pnm over the whole object (``+Fa``: every frame loaded, so ``+Wm`` takes one
+    min/max over all of them), one PNG per frame named by its 0-based counter (``+Fc``)."""
+    tool = require_tool("dcmj2pnm")
+    stem = tmp / f"{path.stem}.dcmtk-all"
+    cmd = [tool, "-q", "-O", "+on", *options, "+Fa", "+Fc", str(path), str(stem)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    count = int(dcmread(path, stop_before_pixels=True).NumberOfFrames)
+    return [read_png(f"{stem}.{i}.png") for i in range(count)]
+
+
+def min_max_linear(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """The min/max window (center (lo+hi+1)/2, width hi-lo+1, dcmtk's +Wm) as PS3.3 states it."""
+    return rounded(ps33_linear(x, (lo + hi + 1) / 2, hi - lo + 1))
+
+
 def test_multi_frame_writes_every_frame(tmp_path: Path) -> None:
+    """File _NNNN holds frame NNNN as ``frame`` counts it (0-based), one window for all."""
     path = corpus_file("emri_small_RLE.dcm")
+    (tmp_path / "per").mkdir()
     result = to_image(path, tmp_path / "emri.png")
     names = [Path(f).name for f in result.output_files]
-    assert names == [f"emri_{i:04d}.png" for i in range(1, 11)]
-    assert sorted(p.name for p in tmp_path.iterdir()) == names  # no temporaries left
+    assert names == [f"emri_{i:04d}.png" for i in range(10)]
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == names  # no temporaries left
+    assert not list(tmp_path.glob(".*"))
     assert len(result.text.splitlines()) == 10
     assert [f["frame"] for f in result.data["frames"]] == list(range(10))
+    reference = dcmtk_all_frames(path, tmp_path, "+Wm")
+    for i in range(10):
+        assert_close(read_png(result.output_files[i]), reference[i], 1, f"_{i:04d} vs +Fa .{i}")
+    # One rule: file _i is the image --frame i gives (with each frame's own window, as both)
+    per_frame = to_image(path, tmp_path / "per" / "emri.png", window_per_frame=True)
     for i in (0, 4, 9):
-        assert_close(read_png(result.output_files[i]), dcmtk(path, tmp_path, "+Wm", frame=i), 1)
+        single = to_image(path, tmp_path / f"frame{i}.png", frame=i).output_files[0]
+        assert np.array_equal(read_png(per_frame.output_files[i]), read_png(single)), i
+
+
+def test_multi_frame_without_window_uses_one_min_max(tmp_path: Path) -> None:
+    """No VOI in the file: every frame is windowed by the min/max of all frames (numpy on
+    pydicom's decoding, and dcmj2pnm +Wm over the whole object), not by its own."""
+    path = corpus_file("emri_small.dcm")
+    ds = dcmread(path)
+    assert "WindowCenter" not in ds and "VOILUTSequence" not in ds
+    stack = ds.pixel_array.astype(np.float64)
+    lo, hi = stack.min(), stack.max()
+    own = [(f.min(), f.max()) for f in stack]
+    assert any(r != (lo, hi) for r in own), "the frames' own ranges must differ for this test"
+    result = to_image(path, tmp_path / "emri.png")
+    reference = dcmtk_all_frames(path, tmp_path, "+Wm")
+    for i, out in enumerate(result.output_files):
+        got = read_png(out)
+        assert_close(got, min_max_linear(stack[i], lo, hi), 0, f"frame {i} vs numpy")
+        assert_close(got, reference[i], 1, f"frame {i} vs dcmj2pnm +Wm +Fa")
+        voi = result.data["frames"][i]["voi"]
+        assert (voi["source"], voi["min_max_of"]) == ("min-max", "all frames")
+        assert (voi["center"], voi["width"]) == ((lo + hi + 1) / 2, hi - lo + 1)
+
+    # --window-per-frame: today's behaviour, each frame by its own min/max (dcmj2pnm +F n +Wm)
+    (tmp_path / "per").mkdir()
+    result = to_image(path, tmp_path / "per" / "emri.png", window_per_frame=True)
+    for i, out in enumerate(result.output_files):
+        got = read_png(out)
+        assert_close(got, min_max_linear(stack[i], *own[i]), 0, f"frame {i} per frame")
+        assert_close(got, dcmtk(path, tmp_path, "+Wm", frame=i), 1, f"frame {i} vs +F {i + 1}")
+        assert result.data["frames"][i]["voi"]["min_max_of"] == "frame"
+
+    # normalize (the file's window ignored) spans all frames too
+    windowed = ds.copy()
+    windowed.WindowCenter, windowed.WindowWidth = 100, 50
+    result = to_image(save(windowed, tmp_path, "windowed"), tmp_path / "n.png", normalize=True)
+    for i, out in enumerate(result.output_files):
+        assert_close(read_png(out), min_max_linear(stack[i], lo, hi), 0, f"normalize {i}")
+
+
+def test_multi_frame_with_window_uses_it_on_every_frame(tmp_path: Path) -> None:
+    """The file's Window Center/Width applies to every frame (dcmj2pnm +Wi 1 +Fa); no min/max
+    pass is made, and --window-per-frame changes nothing."""
+    ds = dcmread(corpus_file("emri_small.dcm"))
+    ds.WindowCenter, ds.WindowWidth = 200, 300
+    path = save(ds, tmp_path, "emri_windowed")
+    stack = ds.pixel_array
+    reference = dcmtk_all_frames(path, tmp_path, "+Wi", "1")
+    for per_frame in (False, True):
+        out = tmp_path / f"out{per_frame}"
+        out.mkdir()
+        result = to_image(path, out / "w.png", window_per_frame=per_frame)
+        assert len(result.output_files) == 10
+        for i, name in enumerate(result.output_files):
+            got = read_png(name)
+            assert_close(got, rounded(ps33_linear(stack[i], 200, 300)), 0, f"frame {i}")
+            assert_close(got, reference[i], 1, f"frame {i} vs dcmj2pnm +Wi 1 +Fa")
+            voi = result.data["frames"][i]["voi"]
+            assert (voi["source"], voi["center"], voi["width"]) == ("file", 200, 300)
+            assert "min_max_of" not in voi
+
+
+def test_multi_frame_min_max_is_of_modality_values(tmp_path: Path) -> None:
+    """Per-frame rescale and no window (enhanced layout): the one window spans the modality
+    values of all frames, each frame's own rescale applied."""
+    path, frames, params = _enhanced(tmp_path)
+    ds = dcmread(path)
+    for group in ds.PerFrameFunctionalGroupsSequence:
+        del group.FrameVOILUTSequence
+    path = save(ds, tmp_path, "enhanced_no_voi")
+    values = [frames[i] * slope + intercept for i, (slope, intercept, _, _) in enumerate(params)]
+    lo = min(v.min() for v in values)
+    hi = max(v.max() for v in values)
+    result = to_image(path, tmp_path / "e.png")
+    for i, out in enumerate(result.output_files):
+        assert_close(read_png(out), min_max_linear(values[i], lo, hi), 0, f"frame {i}")
+
+
+def test_multi_frame_min_max_pass_is_streamed(tmp_path: Path) -> None:
+    """The min/max pass holds one frame at a time: rendering every frame of a file whose pixel
+    data is far larger than the budget allocates about one frame, not all."""
+    import tracemalloc
+
+    ds = mr_small()
+    del ds.WindowCenter, ds.WindowWidth
+    frames = 300
+    pixels = np.tile(ds.pixel_array, (frames, 4, 4))  # 256x256 int16: 128 KB a frame, 38 MB
+    pixels[-1, 0, 0] = 4000  # the last frame holds the maximum
+    ds.Rows, ds.Columns = pixels.shape[1:]
+    ds.NumberOfFrames = frames
+    ds.PixelData = pixels.tobytes()
+    first = pixels[0].astype(np.float64)
+    del pixels
+    path = save(ds, tmp_path, "many")
+    del ds
+    tracemalloc.start()
+    (tmp_path / "out").mkdir()
+    result = to_image(path, tmp_path / "out" / "many.png")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(result.output_files) == frames
+    assert peak < 8 << 20, f"peak {peak / 2**20:.1f} MB"
+    lo = first.min()
+    assert_close(read_png(result.output_files[0]), min_max_linear(first, lo, 4000), 0, "frame 0")
+
+
+def test_contract_lists_frames_from_0000(tmp_path: Path) -> None:
+    """The contract's inferred output (an output folder, no name) lists the frame files as
+    written: <stem>_0000.png for frame 0 ... and --frame N alone keeps <stem>.png."""
+    from dicom_tools import contract
+
+    path = corpus_file("emri_small.dcm")
+    reply = contract.handle({"op": "to_image", "input": str(path), "output": str(tmp_path)})
+    assert reply.ok, reply.stderr
+    expected = [str(tmp_path / f"emri_small_{i:04d}.png") for i in range(10)]
+    assert reply.output_files == expected
+    assert sorted(str(p) for p in tmp_path.iterdir()) == expected
+    one = tmp_path / "one"
+    one.mkdir()
+    reply = contract.handle(
+        {"op": "to_image", "input": str(path), "output": str(one), "options": {"frame": 3}}
+    )
+    assert reply.output_files == [str(one / "emri_small.png")]
 
 
 def test_frame_option_writes_one_file(tmp_path: Path) -> None:
@@ -610,6 +758,7 @@ def test_jpeg_output(tmp_path: Path) -> None:
         ({"force_16bit": True, "format": "jpeg"}, "JPEG output is 8-bit"),
         ({"window_center": 40, "window_width": 0.5}, "at least 1"),
         ({"window_center": 40, "window_width": 400, "normalize": True}, "exclude"),
+        ({"window_center": 40, "window_width": 400, "window_per_frame": True}, "exclude"),
         ({"frame": 1}, "out of range"),
     ],
 )
@@ -689,10 +838,17 @@ def test_cli_smoke(tmp_path: Path) -> None:
     assert proc.stdout.strip() == f"{tmp_path / 'CT_small.png'}: 128x128 8-bit grayscale, " + (
         "window 136/2064 (min-max)"
     )
+    proc = run_cli("to-image", corpus_file("emri_small.dcm"), "-o", tmp_path, "--window-per-frame")
+    assert proc.returncode == 0, proc.stderr
+    first = dcmread(corpus_file("emri_small.dcm")).pixel_array[0]  # frame 0's own min/max
+    lo, hi = int(first.min()), int(first.max())
+    own = f"window {(lo + hi + 1) / 2:g}/{hi - lo + 1} (min-max)"
+    assert proc.stdout.splitlines()[0].endswith(own)
     proc = run_cli("to-image", corpus_file("OBXXXX1A_2frame.dcm"), "-o", tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.splitlines()) == 2
-    assert (tmp_path / "OBXXXX1A_2frame_0002.png").exists()
+    names = sorted(p.name for p in tmp_path.glob("OBXXXX1A_2frame_*.png"))
+    assert names == ["OBXXXX1A_2frame_0000.png", "OBXXXX1A_2frame_0001.png"]
     proc = run_cli("to-image", corpus_file("CT_small.dcm"), "-o", tmp_path / "a.png",
                    "--window-center", "40")  # fmt: skip
     assert proc.returncode == 2 and "give both" in proc.stderr

@@ -8,6 +8,7 @@ np.median, np.mean, np.std (ddof=0) and np.histogram.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from pathlib import Path
@@ -297,6 +298,122 @@ def test_result_lists_plot(tmp_path):
     out = tmp_path / "p.png"
     res = histogram(_path("SC_rgb_2frame.dcm"), bins=8, plot=str(out))
     assert res.output_files == [str(out)] and out.stat().st_size > 0
+
+
+# --------------------------------------------------------------------------- the plot
+
+
+def _drawn_boxes(monkeypatch, run) -> tuple[list, list, tuple[int, int]]:
+    """Run ``run()`` recording what Pillow draws: each text's ink box (measured by Pillow's
+    textbbox with the font it drew with) and each rectangle's and line's box, so the check
+    holds however the plot is laid out."""
+    from PIL import ImageDraw
+
+    texts, shapes = [], []
+    draw_cls = ImageDraw.ImageDraw
+    text, rectangle, line = draw_cls.text, draw_cls.rectangle, draw_cls.line
+
+    def record_text(self, xy, words, *args, **kwargs):
+        keys = {k: kwargs[k] for k in ("font", "anchor", "font_size") if k in kwargs}
+        texts.append((words, self.textbbox(xy, words, **keys)))
+        return text(self, xy, words, *args, **kwargs)
+
+    def record_rectangle(self, xy, *args, **kwargs):
+        (x0, y0), (x1, y1) = (xy[:2], xy[2:]) if len(xy) == 4 else xy
+        shapes.append(("rectangle", (x0, y0, x1 + 1, y1 + 1)))  # corners are inclusive
+        return rectangle(self, xy, *args, **kwargs)
+
+    def record_line(self, xy, *args, **kwargs):
+        xs, ys = [p[0] for p in xy], [p[1] for p in xy]
+        shapes.append(("line", (min(xs), min(ys), max(xs) + 1, max(ys) + 1)))
+        return line(self, xy, *args, **kwargs)
+
+    monkeypatch.setattr(draw_cls, "text", record_text)
+    monkeypatch.setattr(draw_cls, "rectangle", record_rectangle)
+    monkeypatch.setattr(draw_cls, "line", record_line)
+    out = run()
+    from PIL import Image
+
+    with Image.open(out) as img:
+        return texts, shapes, img.size
+
+
+def _meet(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("font", ["default", "large", "bitmap"])
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("CT_small.dcm", {}),
+        ("SC_rgb_2frame.dcm", {}),
+        ("emri_small.dcm", {"bins": 12, "frame": 2}),
+        ("CT_small.dcm", {"bins": 7, "range": [0.000123456, 0.000987654]}),
+        ("CT_small.dcm", {"bins": 1000, "range": [-1e9, 1e9]}),
+    ],
+)
+def test_plot_labels_do_not_overlap(name, kwargs, font, tmp_path, monkeypatch):
+    """Every label of the plot is inside the image and clear of every other label, bar, axis
+    and tick: with Pillow's default font, a larger one and the bitmap fallback."""
+    from PIL import ImageDraw, ImageFont
+
+    chosen = {
+        "default": None,
+        "large": ImageFont.load_default(size=24),
+        "bitmap": ImageFont.load_default_imagefont(),
+    }[font]
+    monkeypatch.setattr(ImageDraw.ImageDraw, "font", chosen)  # Pillow's documented default
+    out = tmp_path / "plot.png"
+
+    def run():
+        histogram(_path(name), plot=out, **kwargs)
+        return out
+
+    texts, shapes, (width, height) = _drawn_boxes(monkeypatch, run)
+    assert len(texts) >= 5  # title, two count labels, two edge labels at least
+    for words, box in texts:
+        assert min(box[:2]) >= 0 and box[2] <= width and box[3] <= height, words
+        for kind, shape in shapes:
+            assert not _meet(box, shape), f"label {words!r} {box} touches a {kind} {shape}"
+    for (w1, b1), (w2, b2) in itertools.combinations(texts, 2):
+        assert not _meet(b1, b2), f"labels {w1!r} {b1} and {w2!r} {b2} overlap"
+    labels = [words for words, _ in texts]
+    edges = histogram(_path(name), **kwargs).data["channels"][0]["bin_edges"]
+    lo, hi = (f"{e:.6g}" for e in (edges[0], edges[-1]))
+    assert lo in labels and hi in labels  # both ends of the range are always labelled
+
+
+def test_last_bin_is_closed(tmp_path):
+    """numpy's last bin is [lo, hi]: the text shows it closed and the plot's last bar reaches
+    the tick of the top edge, where every other bar stops a column before its upper edge."""
+    from PIL import Image
+
+    path = _path("CT_small.dcm")
+    values = np.stack(reference(path))
+    hi = float(values.max())
+    rng = [hi - 200, hi]  # the maximum sits on the top edge: in the last bin, as numpy says
+    counts, _ = np.histogram(values, bins=2, range=rng)
+    assert counts.all() and (values == hi).any()
+    res = histogram(path, bins=2, range=rng, plot=tmp_path / "p.png")
+    assert res.data["channels"][0]["counts"] == counts.tolist()
+    rows = [line for line in res.text.splitlines() if line.startswith("  [")]
+    assert [row.split()[2] for row in rows] == [f"{hi - 100:g})", f"{hi:g}]"], rows
+
+    with Image.open(tmp_path / "p.png") as img:
+        rgb = np.asarray(img.convert("RGB")).astype(int)
+    black = (rgb == 0).all(axis=-1)
+    axis = int(np.argmax(black.sum(axis=1)))  # the x axis: the longest black row
+    ticks = np.flatnonzero(black[axis + 2])  # tick marks hang below the axis
+    assert len(ticks) == 3, ticks
+    bar = ~(rgb[axis - 1] == 255).all(axis=-1) & ~black[axis - 1]  # bar pixels above the axis
+    bar[: ticks[0] - 1] = False  # not the count labels left of the y axis
+    columns = np.flatnonzero(bar)
+    runs = np.split(columns, np.flatnonzero(np.diff(columns) > 1) + 1)
+    if len(runs) == 1:  # adjacent bars: split at the middle tick
+        runs = [columns[columns < ticks[1]], columns[columns >= ticks[1]]]
+    assert (runs[0][0], runs[0][-1]) == (ticks[0], ticks[1] - 1)  # [lo, mid)
+    assert (runs[1][0], runs[1][-1]) == (ticks[1], ticks[2])  # [mid, hi]
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ frame-sized float temporaries (a 16-bit frame has at most 65536 distinct values)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -38,6 +39,27 @@ class RenderSettings(NamedTuple):
     bits: int = 8
 
 
+class _Gray(NamedTuple):
+    """One grayscale frame's modality values (see ``Renderer._gray_values``)."""
+
+    arr: Any  # stored values (NaN replaced)
+    values: Any  # modality values: of lo..hi when ``table``, else of every pixel
+    table: bool
+    lo: int  # the table's first stored value
+    params: ModalityLUT
+    vmin: float
+    vmax: float
+    stored_min: float
+
+
+class _Shared(NamedTuple):
+    """The min/max of the modality values over every frame rendered, and the NaN fill."""
+
+    vmin: float
+    vmax: float
+    fill: float | None
+
+
 class RenderedFrame(NamedTuple):
     """A rendered frame on the host: uint8/uint16 (rows, cols) or uint8 (rows, cols, 3)."""
 
@@ -58,6 +80,7 @@ class Renderer:
         if self.photometric.startswith("YBR_PARTIAL"):
             raise InputError(f"{src.name}: rendering {self.photometric} is not supported")
         self.inverted = not src.is_color and L.is_inverted(src.ds)
+        self.shared: _Shared | None = None  # set by ``scan``: one min/max for all frames
         self._palette_table: Any = None
         self._palette: L.Palette | None = None
         if self.photometric == "PALETTE COLOR":
@@ -82,16 +105,22 @@ class Renderer:
             return IDENTITY
         return modality_params(self.src.ds, index)
 
-    def _render_gray(self, index: int, stored: Any) -> RenderedFrame:
+    def _gray_values(self, index: int, stored: Any) -> _Gray:
+        """Modality values of one frame, as a table over its stored range where that is
+        cheaper, with their min and max (a LUT's only over the values present)."""
         xp = self.xp
         arr = xp.asarray(stored)
         if arr.dtype == bool:
             arr = arr.astype(xp.uint8)
         if arr.dtype.kind == "f":
-            # Float Pixel Data may hold NaN or inf: show them as the lowest finite value.
+            # Float Pixel Data may hold NaN or inf: show them as the lowest finite value (of
+            # every frame rendered when one window spans them, else of this frame).
             finite = xp.isfinite(arr)
             if not bool(finite.all()):
-                fill = arr[finite].min() if bool(finite.any()) else 0.0
+                if self.shared is not None and self.shared.fill is not None:
+                    fill = self.shared.fill
+                else:
+                    fill = arr[finite].min() if bool(finite.any()) else 0.0
                 arr = xp.where(finite, arr, fill)
         params = self._modality(index)
         integer = arr.dtype.kind in "iu"
@@ -114,16 +143,48 @@ class Renderer:
         else:
             values = apply_modality(arr, params, xp)
             vmin, vmax = values.min().item(), values.max().item()
+        return _Gray(arr, values, bool(table), int(lo) if table else 0, params, vmin, vmax, lo)
 
-        info: dict[str, Any] = {"modality": params.describe()}
-        y = self._voi(index, values, float(vmin), float(vmax), params, info)
+    def _render_gray(self, index: int, stored: Any) -> RenderedFrame:
+        xp = self.xp
+        g = self._gray_values(index, stored)
+        info: dict[str, Any] = {"modality": g.params.describe()}
+        y = self._voi(index, g.values, float(g.vmin), float(g.vmax), g.params, info)
         out = L.to_output(xp, y, self.ymax, self.inverted)
-        if table:
-            out = out[_index(xp, arr, int(lo))]
+        if g.table:
+            out = out[_index(xp, g.arr, g.lo)]
         info["inverted"] = self.inverted
-        info["value_range"] = [_num(vmin), _num(vmax)]
+        info["value_range"] = [_num(g.vmin), _num(g.vmax)]
         mode = "L" if self.ymax == 0xFF else "I;16"
         return RenderedFrame(to_numpy(out), mode, info)
+
+    # -- one min/max over many frames -------------------------------------------------------------
+
+    def uses_min_max(self, index: int) -> bool:
+        """Whether frame ``index`` is windowed by a min/max (the file gives it no VOI)."""
+        s = self.settings
+        if self.is_color or s.window is not None:
+            return False
+        if s.normalize:
+            return True
+        if s.disable_voi_lut:
+            return self.src.pixel_keyword != "PixelData"  # float data has no nominal range
+        return L.file_voi(self.src.ds, index, self.src.name) is None
+
+    def scan(self, frames: Iterable[tuple[int, Any]]) -> None:
+        """First pass of an all-frames min/max window: the range of the modality values over
+        ``frames`` ((index, decoded frame) pairs, consumed one at a time: memory stays at one
+        frame), used by every later ``render`` in place of each frame's own range."""
+        vmin = vmax = fill = None
+        self.shared = None
+        for index, stored in frames:
+            g = self._gray_values(index, stored)
+            vmin = g.vmin if vmin is None else min(vmin, g.vmin)
+            vmax = g.vmax if vmax is None else max(vmax, g.vmax)
+            if g.arr.dtype.kind == "f":
+                fill = g.stored_min if fill is None else min(fill, g.stored_min)
+        if vmin is not None and vmax is not None:
+            self.shared = _Shared(float(vmin), float(vmax), fill)
 
     def _voi(
         self,
@@ -135,23 +196,31 @@ class Renderer:
         info: dict[str, Any],
     ) -> Any:
         xp, s = self.xp, self.settings
-        if s.normalize:
-            window = L.min_max_window(vmin, vmax, "normalize")
-        elif s.window is not None:
-            window = s.window
-        elif s.disable_voi_lut and self.src.pixel_keyword != "PixelData":
-            window = L.min_max_window(vmin, vmax, "none")  # float data has no nominal range
-        elif s.disable_voi_lut:
+        if s.window is not None:
+            info["voi"] = s.window.to_dict()
+            return L.apply_window(xp, values, s.window, self.ymax)
+        if s.disable_voi_lut and not s.normalize and self.src.pixel_keyword == "PixelData":
             lo, hi = self._full_range(params)
             info["voi"] = {"source": "none", "range": [_num(lo), _num(hi)]}
             return L.scale_range(xp, values, lo, hi, self.ymax)
-        else:
+        if not (s.normalize or s.disable_voi_lut):
             found = L.file_voi(self.src.ds, index, self.src.name)
             if isinstance(found, L.VoiTable):
                 info["voi"] = found.to_dict()
                 return L.apply_voi_table(xp, values, found, self.ymax)
-            window = found if found is not None else L.min_max_window(vmin, vmax)
-        info["voi"] = window.to_dict()
+            if found is not None:
+                info["voi"] = found.to_dict()
+                return L.apply_window(xp, values, found, self.ymax)
+        # A window from the min and max: of every frame rendered after ``scan``, else this
+        # frame's (float data with the VOI disabled too: it has no nominal range).
+        source = "normalize" if s.normalize else "none" if s.disable_voi_lut else "min-max"
+        if self.shared is not None:
+            vmin, vmax = self.shared.vmin, self.shared.vmax
+        window = L.min_max_window(vmin, vmax, source)
+        info["voi"] = {
+            **window.to_dict(),
+            "min_max_of": "all frames" if self.shared is not None else "frame",
+        }
         return L.apply_window(xp, values, window, self.ymax)
 
     def _full_range(self, params: ModalityLUT) -> tuple[float, float]:

@@ -28,12 +28,18 @@ def to_image(
     disable_voi_lut: bool = False,
     force_8bit: bool = False,
     force_16bit: bool = False,
+    window_per_frame: bool = False,
     device: str | None = None,
     context: Context = DEFAULT,
 ) -> Result:
     """Render ``input`` (a file, or a ``Source`` that may be held in memory) to ``output``
-    (every frame of a multi-frame file unless ``frame``); the device is the option, else the
-    context's."""
+    (every frame of a multi-frame file unless ``frame``, frame N to ``<stem>_NNNN``, N counted
+    from 0 as ``frame`` is); the device is the option, else the context's.
+
+    Frames the file gives no window (and every frame with ``normalize``) are windowed by one
+    min/max over all the frames written, found in a first pass over the frames one at a time,
+    so that a cine loop does not flicker; ``window_per_frame`` uses each frame's own min/max.
+    """
     # Heavy imports here, not at module level: the CLI imports nothing of this for other verbs.
     from dicom_tools.dicom.pixels import open_pixels
     from dicom_tools.imaging.backend import array_module, resolve_device
@@ -52,6 +58,8 @@ def to_image(
     window = _check_options(
         fmt, window_center, window_width, normalize, disable_voi_lut, force_8bit, force_16bit
     )
+    if window is not None and window_per_frame:
+        raise UsageError(f"an explicit window and {option('window_per_frame')} exclude each other")
     bits = 16 if force_16bit else 8
     device = device or context.device
     xp = array_module(device)
@@ -93,6 +101,11 @@ def to_image(
         indices = list(range(src.frames))
         frames = src.iter_frames() if src.frames > 1 else iter([src.frame(0)])
         targets = [output] if src.frames == 1 else _frame_names(output, src.frames)
+
+    if not window_per_frame and len(indices) > 1 and any(map(renderer.uses_min_max, indices)):
+        # One window for the whole loop: a first pass for the min/max, one frame in memory.
+        renderer.scan(zip(indices, src.iter_frames(), strict=False))
+        frames = src.iter_frames()
 
     per_frame: list[dict[str, Any]] = []
     _write_all(targets, indices, frames, renderer, fmt, per_frame)
@@ -147,11 +160,10 @@ def _check_options(
 
 
 def _frame_names(output: Path, count: int) -> list[Path]:
-    """<stem>_0001<suffix> ... for every frame: numbered from 1, at least 4 digits."""
-    digits = max(4, len(str(count)))
-    return [
-        output.with_name(f"{output.stem}_{i + 1:0{digits}d}{output.suffix}") for i in range(count)
-    ]
+    """<stem>_0000<suffix> ... for every frame: file _N holds the frame ``frame=N`` selects
+    (numbered from 0, as dcmj2pnm's default frame counter), at least 4 digits."""
+    digits = max(4, len(str(count - 1)))
+    return [output.with_name(f"{output.stem}_{i:0{digits}d}{output.suffix}") for i in range(count)]
 
 
 def _write_all(
@@ -225,7 +237,10 @@ def _line(total: int, f: dict[str, Any]) -> str:
     what = f"{f['width']}x{f['height']} {f['bit_depth']}-bit {f['mode']}"
     voi = f.get("voi")
     if voi and "center" in voi:
-        what += f", window {voi['center']:g}/{voi['width']:g} ({voi['source']})"
+        source = voi["source"]
+        if voi.get("min_max_of") == "all frames":
+            source += " of all frames"
+        what += f", window {voi['center']:g}/{voi['width']:g} ({source})"
     elif voi and "lut" in voi:
         what += ", VOI LUT"
     elif voi:

@@ -17,6 +17,7 @@ The streaming engine is ``imaging.statistics``.
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 from types import ModuleType
@@ -299,7 +300,8 @@ def _histogram_text(data: dict[str, Any], rows: int = 16, bar: int = 40) -> str:
             hi = edges[min((r + 1) * group, len(counts))]
             length = round(total / top * bar)
             mark = "#" * length if length or not total else "."
-            lines.append(f"  [{_num(lo):>11}, {_num(hi):>11}) {total:>11} {mark}")
+            close = "]" if r == len(sums) - 1 else ")"  # numpy's last bin is [lo, hi]
+            lines.append(f"  [{_num(lo):>11}, {_num(hi):>11}{close} {total:>11} {mark}")
     if data.get("plot"):
         lines.append(f"Plot written to {data['plot']}")
     return "\n".join(lines)
@@ -317,37 +319,143 @@ _COLOURS = {
 }
 
 
+# Plot geometry in pixels; text positions come from the font's measured boxes, so labels keep
+# clear of each other and of the bars whatever font Pillow draws with.
+_PLOT_WIDTH, _PLOT_HEIGHT, _MARGIN, _GAP, _TICK = 640, 180, 10, 4, 4
+
+
 def _write_plot(path: Path, data: dict[str, Any]) -> None:
-    """A PNG bar chart, one panel per channel, drawn with Pillow and written atomically."""
+    """A PNG bar chart, one panel per channel, drawn with Pillow and written atomically.
+
+    Bin i covers the pixel columns from its lower edge up to, not including, its upper edge's
+    column: [lo, hi), as numpy counts it; the last bin is closed, [lo, hi], and its bar
+    reaches the column of the top edge's tick.
+    """
     from PIL import Image, ImageDraw
 
     from dicom_tools.io import atomic_output
 
-    width, panel, margin, label = 640, 180, 10, 14
+    probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    font = probe.getfont()  # Pillow's default font (ImageDraw.ImageDraw.font if one is set)
+
+    def size(text: str) -> tuple[int, int, int, int]:
+        return probe.textbbox((0, 0), text, font=font)
+
+    line = size("Ag0[]")
+    line_h = line[3] - line[1]
     chans = data["channels"]
-    height = len(chans) * (panel + 2 * label + margin) + margin
-    img = Image.new("RGB", (width + 2 * margin, height), "white")
+    tops = [max(ch["counts"]) or 1 for ch in chans]
+    left = _MARGIN + max(_width(size(_num(t))) for t in [*tops, 0]) + _GAP + _TICK + 1
+    which = "stored" if data["values"] == "stored" else "modality"
+    panels = [_panel_texts(ch, top, which) for ch, top in zip(chans, tops, strict=True)]
+    right_room = max(_width(size(p["ticks"][-1][1])) for p in panels) // 2 + _MARGIN
+    width = max(
+        left + _PLOT_WIDTH + 1 + right_room,
+        *(_MARGIN + _width(size(t)) + _MARGIN for p in panels for t in (p["title"], p["axis"])),
+    )
+    # per panel: title, gap, plot, tick, gap, tick labels, gap, axis title, margin
+    panel_h = line_h + _GAP + _PLOT_HEIGHT + 1 + _TICK + _GAP + line_h + _GAP + line_h + _MARGIN
+    img = Image.new("RGB", (width, _MARGIN + len(chans) * panel_h), "white")
     draw = ImageDraw.Draw(img)
-    y = margin
-    for ch in chans:
-        counts = ch["counts"]
-        edges = ch["bin_edges"]
-        top = max(counts) or 1
-        colour = _COLOURS.get(ch["channel"], (70, 70, 70))
-        draw.text((margin, y), f"{ch['channel']}  max count {top}", fill="black")
-        base = y + label + panel
-        draw.rectangle([margin, y + label, margin + width - 1, base], outline=(200, 200, 200))
-        n = len(counts)
-        for i, c in enumerate(counts):
-            if not c:
-                continue
-            x0 = margin + int(i * width / n)
-            x1 = max(x0, margin + int((i + 1) * width / n) - 1)
-            h = max(1, round(c / top * (panel - 2)))
-            draw.rectangle([x0, base - h, x1, base], fill=colour)
-        draw.text((margin, base + 2), _num(edges[0]), fill="black")
-        right = _num(edges[-1])
-        draw.text((margin + width - 7 * len(right), base + 2), right, fill="black")
-        y = base + label + margin
+    draw.font = font
+    y = _MARGIN
+    for ch, top, texts in zip(chans, tops, panels, strict=True):
+        y = _draw_panel(draw, size, ch, top, texts, left, y, line_h, width)
     with atomic_output(path) as tmp:
         img.save(tmp, format="PNG")
+
+
+def _width(box: tuple[int, int, int, int]) -> int:
+    return box[2] - box[0]
+
+
+def _panel_texts(ch: dict[str, Any], top: int, which: str) -> dict[str, Any]:
+    """The words of one panel: title, x tick candidates (edge index, label), axis title."""
+    edges = ch["bin_edges"]
+    n = len(ch["counts"])
+    width = _num(edges[1] - edges[0]) if n else "0"
+    return {
+        "title": f"{ch['channel']}: {ch['count']} values; bar height = count per bin (max {top})",
+        "ticks": [(j, _num(edges[j])) for j in builtins_range(n + 1)],
+        "axis": (
+            f"{which} value: {n} bin{'s' if n != 1 else ''} of width {width}, each [lo, hi), "
+            "the last [lo, hi] closed"
+        ),
+    }
+
+
+def _draw_panel(
+    draw: Any,
+    size: Any,
+    ch: dict[str, Any],
+    top: int,
+    texts: dict[str, Any],
+    left: int,
+    y: int,
+    line_h: int,
+    width: int,
+) -> int:
+    """Draw one channel's panel from ``y``; returns the ``y`` of the next panel."""
+    counts = ch["counts"]
+    n = len(counts)
+    colour = _COLOURS.get(ch["channel"], (70, 70, 70))
+
+    def text(x: float, y_top: float, words: str) -> None:
+        box = size(words)  # place the ink box's top-left at (x, y_top)
+        draw.text((x - box[0], y_top - box[1]), words, fill="black")
+
+    text(_MARGIN, y, texts["title"])
+    plot_top = y + line_h + _GAP
+    base = plot_top + _PLOT_HEIGHT  # the x axis row; bars stand on it
+    # Bin i spans columns col(i) .. col(i+1) - 1; the last bin also takes col(n): closed.
+    col = [left + round(i * _PLOT_WIDTH / n) for i in builtins_range(n + 1)]
+    for i, c in enumerate(counts):
+        if not c:
+            continue
+        x1 = col[i + 1] if i == n - 1 else max(col[i], col[i + 1] - 1)
+        h = max(1, round(c / top * (_PLOT_HEIGHT - 1)))
+        draw.rectangle([col[i], base - h, x1, base - 1], fill=colour)
+    draw.line([(left, base), (col[n], base)], fill="black")  # x axis
+    draw.line([(left - 1, plot_top), (left - 1, base)], fill="black")  # y axis
+    # y ticks and labels: 0 and the largest count, right-aligned left of the axis
+    for value, row in ((0, base), (top, base - (_PLOT_HEIGHT - 1))):
+        draw.line([(left - 1 - _TICK, row), (left - 1, row)], fill="black")
+        box = size(_num(value))
+        label_y = min(max(row - (box[3] - box[1]) // 2, plot_top), base - (box[3] - box[1]))
+        text(left - 1 - _TICK - _GAP - _width(box), label_y, _num(value))
+    # x ticks at bin edges: as many as fit side by side, always the first and the last
+    label_y = base + 1 + _TICK + _GAP
+    placed = _pick_ticks(texts["ticks"], col, size, width)
+    for j, x, label in placed:
+        draw.line([(col[j], base + 1), (col[j], base + _TICK)], fill="black")
+        text(x, label_y, label)
+    axis_y = label_y + line_h + _GAP
+    text(_MARGIN, axis_y, texts["axis"])
+    return axis_y + line_h + _MARGIN
+
+
+def _pick_ticks(
+    ticks: list[tuple[int, str]], col: list[int], size: Any, width: int
+) -> list[tuple[int, int, str]]:
+    """Ticks every ``step`` edges plus the last edge, with labels (centred on their tick, kept
+    inside the image) that do not touch: (edge index, label x, label). The step starts near
+    an eighth of the bins and doubles until the labels fit; the two ends are always shown."""
+    n = len(ticks) - 1
+
+    def place(j: int) -> tuple[int, int, str, int]:
+        label = ticks[j][1]
+        box = size(label)
+        w = box[2] - box[0]
+        return j, min(max(col[j] - w // 2, _MARGIN), width - _MARGIN - w), label, w
+
+    def clear(a: tuple[int, int, str, int], b: tuple[int, int, str, int]) -> bool:
+        return a[1] + a[3] + _GAP <= b[1]
+
+    step = max(1, math.ceil(n / 8))
+    while True:
+        placed = [place(j) for j in builtins_range(0, n, step)] + [place(n)]
+        if len(placed) > 2 and not clear(placed[-2], placed[-1]):
+            del placed[-2]  # the last edge's label wins over its crowded neighbour
+        if step >= n or all(clear(a, b) for a, b in itertools.pairwise(placed)):
+            return [(j, x, label) for j, x, label, _ in placed]
+        step *= 2
