@@ -36,6 +36,13 @@ RECURSIVE_FLAGS = ("-r", "--recursive")
 RECURSIVE_HELP = "descend into subfolders of a folder given as input"
 
 
+def _default_output(spec: registry.OpSpec) -> str:
+    """The inferred output name in words: transcode's depends on its target."""
+    if spec.suffix_from:
+        return f"<input stem>_<target>.dcm, {spec.output_suffix} for the default target"
+    return f"<input stem>{spec.output_suffix}"
+
+
 def _inputs_help(spec: registry.OpSpec) -> str:
     return spec.input_help + "; several files, folders and quoted patterns ('*.dcm') are allowed"
 
@@ -116,7 +123,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         if spec.output != "display":
             out_help = "output path"
             if spec.output_suffix:
-                out_help += f" (default: <input stem>{spec.output_suffix}; a folder is allowed)"
+                named = _default_output(spec)
+                out_help += f" (default: {named}; a folder is allowed)"
             if spec.stdout_ok:
                 out_help += "; '-' writes to stdout"
             p.add_argument("-o", "--output", metavar="OUTPUT", help=out_help)
@@ -270,7 +278,7 @@ def _print_catalog(as_json: bool) -> None:
     lines = []
     for s in specs:
         lines.append(f"{s.name:<12} {s.summary}")
-        tail = f", default output <stem>{s.output_suffix}" if s.output_suffix else ""
+        tail = f", default output {_default_output(s)}" if s.output_suffix else ""
         tail += ", --json" if s.json_flag else ""
         lines.append(f"{'':<12} input: {s.input}, output: {s.output}{tail}")
         for o in s.options:
