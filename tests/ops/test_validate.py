@@ -476,10 +476,6 @@ NOT_REPORTED = {
 }
 # Type 1C/2C attributes whose condition cannot be decided from the data set.
 UNDECIDED = {
-    "Laterality": "required 'if the body part examined is a paired structure' (not recorded); "
-    "dciodvfy requires it whenever Image Laterality is absent",
-    "DimensionIndexSequence": "its condition depends on the dimension organisation intended",
-    "ApplicableSafetyStandardAgency": "required if a safety standard was applied (not recorded)",
     "LongCodeValue": "an alternative to Code Value: a code with none of the three is reported "
     "once, as a missing Code Value",
     "URNCodeValue": "as Long Code Value",
