@@ -431,7 +431,9 @@ def test_encapsulated_fragment_structure(tmp_path):
     ds["PixelData"].VR = "OB"
     ds.NumberOfFrames = 2
     good = validate_file(write(ds, tmp_path / "good.dcm", RLELossless))
-    assert not [f for f in good.errors() if f.module == "image-pixel"], errors(good)
+    # (the frames are not real RLE: that they do not decode is reported, and not checked here)
+    structure = [f for f in good.errors() if f.module == "image-pixel"]
+    assert not [f for f in structure if f.code != "bad-pixel-data"], errors(good)
     ds.NumberOfFrames = 3
     bad = validate_file(write(ds, tmp_path / "bad.dcm", RLELossless))
     messages = [f.message for f in bad.errors() if f.code == "bad-fragments"]
@@ -476,10 +478,6 @@ NOT_REPORTED = {
 }
 # Type 1C/2C attributes whose condition cannot be decided from the data set.
 UNDECIDED = {
-    "Laterality": "required 'if the body part examined is a paired structure' (not recorded); "
-    "dciodvfy requires it whenever Image Laterality is absent",
-    "DimensionIndexSequence": "its condition depends on the dimension organisation intended",
-    "ApplicableSafetyStandardAgency": "required if a safety standard was applied (not recorded)",
     "LongCodeValue": "an alternative to Code Value: a code with none of the three is reported "
     "once, as a missing Code Value",
     "URNCodeValue": "as Long Code Value",

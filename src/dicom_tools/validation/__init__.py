@@ -36,6 +36,8 @@ def validate_file(path: Path | Source) -> Report:
     from dicom_tools.dicom.reader import parse_source
     from dicom_tools.dicom.source import as_source
     from dicom_tools.validation.decode import Values
+    from dicom_tools.validation.frames import check_frames
+    from dicom_tools.validation.geometry import check_geometry
     from dicom_tools.validation.iod import check_iod, sop_class_of
     from dicom_tools.validation.meta import check_meta
     from dicom_tools.validation.pixel import check_pixels
@@ -51,10 +53,12 @@ def validate_file(path: Path | Source) -> Report:
         non_ascii = check_values(pf, values, findings)
         iod, owner = check_iod(pf, values, findings, non_ascii)
         check_pixels(pf, values, findings)
+        check_geometry(pf, values, findings)
         check_meta(pf, values, findings)
         sop_class = sop_class_of(pf, values)
     finally:
         pf.close()
+    check_frames(src, findings)  # decodes every frame, one at a time
     items = []
     for f in findings.items:
         if not f.module and f.path:

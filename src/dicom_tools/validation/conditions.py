@@ -113,6 +113,77 @@ def _patient_orientation(ctx: Context, item: Item) -> bool | None:
     return "image-plane" not in ctx.mandatory_modules and _t("ImageOrientationPatient") not in item
 
 
+def _original_or_mixed(ctx: Context, item: Item) -> bool | None:
+    # MR Image and Spectroscopy Instance macro (C.8.13.3): "Required if Image Type (0008,0008)
+    # Value 1 is ORIGINAL or MIXED. May be present otherwise."
+    el = ctx.root.get(_t("ImageType"))
+    if el is None:
+        return None
+    values = ctx.values.strings(el)
+    return bool(values) and values[0].upper() in ("ORIGINAL", "MIXED")
+
+
+def _safety_agency(ctx: Context, item: Item) -> bool | None:
+    # Applicable Safety Standard Agency: required at least for ORIGINAL or MIXED images (the
+    # acquisition's own safety standard). dciodvfy requires it for DERIVED images too; which
+    # edition's condition applies there is not decided here, so DERIVED is left unchecked.
+    return _original_or_mixed(ctx, item) or None
+
+
+def _dimension_index(ctx: Context, item: Item) -> bool:
+    # C.7.6.17 Multi-frame Dimension: "Required if the value of Dimension Organization Type
+    # (0020,9311) is not TILED_FULL. May be present otherwise."
+    return ctx.values.text(item, _t("DimensionOrganizationType")) != "TILED_FULL"
+
+
+# Attributes whose presence satisfies the Laterality condition (C.7.3.1), and where they sit.
+_LATERALITIES = ("ImageLaterality", "MeasurementLaterality")
+_FRAME_GROUPS = ("SharedFunctionalGroupsSequence", "PerFrameFunctionalGroupsSequence")
+
+
+# Segmentation: the anatomy and laterality belong to each segment (Segment Description's
+# Anatomic Region Sequence), not to the series; dciodvfy does not apply the condition there.
+_SEGMENTATION = "1.2.840.10008.5.1.4.1.1.66.4"
+
+
+def _laterality(ctx: Context, item: Item) -> bool | None:
+    # C.7.3.1 General Series: "Required if the body part examined is a paired structure and
+    # Image Laterality (0020,0062) or Frame Laterality (0020,9072) or Measurement Laterality
+    # (0024,0113) are not sent." Whether the part is paired comes from PS3.16 Table L-1
+    # (highdicom's anatomic_regions.json), by Body Part Examined or the Anatomic Region
+    # Sequence code. A part not recorded, or not in the table, may be paired: Laterality is
+    # then required as dciodvfy requires it (Type 2: it may be sent empty when unknown).
+    from dicom_tools.validation.tables import body_part_paired, code_paired
+
+    if ctx.sop_class == _SEGMENTATION:
+        return None
+    if any(_t(k) in item for k in _LATERALITIES) or _frame_laterality(ctx, item):
+        return False
+    paired = None
+    part = ctx.values.text(item, _t("BodyPartExamined"))
+    if part:
+        paired = body_part_paired(part)
+    region = item.get(_t("AnatomicRegionSequence"))
+    if paired is None and region is not None and region.items:
+        first = region.items[0]
+        scheme = ctx.values.text(first, _t("CodingSchemeDesignator")) or ""
+        code = ctx.values.text(first, _t("CodeValue")) or ""
+        paired = code_paired(scheme, code)
+    return paired is not False
+
+
+def _frame_laterality(ctx: Context, item: Item) -> bool:
+    """Frame Laterality in the Frame Anatomy functional group (shared or first frame)."""
+    for name in _FRAME_GROUPS:
+        groups = item.get(_t(name))
+        if groups is None or not groups.items:
+            continue
+        anatomy = groups.items[0].get(_t("FrameAnatomySequence"))
+        if anatomy is not None and anatomy.items and _t("FrameLaterality") in anatomy.items[0]:
+            return True
+    return False
+
+
 def _code_value(ctx: Context, item: Item) -> bool:
     # Basic Code Sequence macro: "Required if the value of Code Value is 16 characters or less,
     # and the code value is not a URN or URL" - i.e. when neither alternative is sent.
@@ -174,6 +245,12 @@ ATTRIBUTE_CONDITIONS: dict[tuple[str | None, str], Condition] = {
         _equals("RTPlanGeometry", "PATIENT")
     ),
     (None, "CodeValue"): Condition(_code_value),
+    ("general-series", "Laterality"): Condition(_laterality),
+    ("multi-frame-dimension", "DimensionIndexSequence"): Condition(_dimension_index),
+    (None, "ApplicableSafetyStandardAgency"): Condition(_safety_agency),
+    (None, "ResonantNucleus"): Condition(_original_or_mixed),
+    (None, "KSpaceFiltering"): Condition(_original_or_mixed),
+    (None, "MagneticFieldStrength"): Condition(_original_or_mixed),
     (None, "CodingSchemeDesignator"): Condition(_coding_scheme),
 }
 

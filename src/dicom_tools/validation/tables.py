@@ -155,3 +155,22 @@ def module_attributes(module: str) -> tuple[Attr, ...]:
         return tuple(Attr(kw, tag, kind, build(children)) for kw, tag, kind, children in nodes)
 
     return build(marshal.loads(raw))
+
+
+@cache
+def _body_parts() -> tuple[dict[str, bool], dict[tuple[str, str], bool]]:
+    """PS3.16 Table L-1 as highdicom ships it: Body Part Examined term -> (scheme, code,
+    meaning, paired); returned as term -> paired and (scheme, code) -> paired."""
+    data = json.loads((_standard_dir() / "anatomic_regions.json").read_text("utf-8"))
+    terms = {term: bool(row[3]) for term, row in data.items()}
+    codes = {(row[0].upper(), row[1].upper()): bool(row[3]) for row in data.values()}
+    return terms, codes
+
+
+def body_part_paired(term: str) -> bool | None:
+    """Whether a Body Part Examined term names a paired structure; None if not in the table."""
+    return _body_parts()[0].get(term.strip().upper())
+
+
+def code_paired(scheme: str, code: str) -> bool | None:
+    return _body_parts()[1].get((scheme.strip().upper(), code.strip().upper()))
