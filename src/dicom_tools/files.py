@@ -9,26 +9,27 @@ order, hidden names (``.git``, ``.DS_Store``) left out, each file once.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+    from pathlib import Path
 
 _GLOB_CHARS = frozenset("*?[")
 
 
 class Found:
-    """One input: a file to process, or a name that matched nothing (``problem``)."""
+    """One input: a file to process, or a name that matched nothing (``problem``). ``path`` is
+    text (pathlib costs a command's start-up more than reading a header does)."""
 
     __slots__ = ("path", "problem")
 
-    def __init__(self, path: Path, problem: str | None = None) -> None:
+    def __init__(self, path: str, problem: str | None = None) -> None:
         self.path = path
         self.problem = problem
 
     def __repr__(self) -> str:
-        return f"Found({str(self.path)!r}, problem={self.problem!r})"
+        return f"Found({self.path!r}, problem={self.problem!r})"
 
 
 def is_pattern(name: str) -> bool:
@@ -43,7 +44,7 @@ def names_many(inputs: Iterable[str]) -> bool:
     return len(names) > 1 or any(os.path.isdir(n) or is_pattern(n) for n in names)
 
 
-def _walk(folder: Path, recursive: bool) -> Iterator[Path]:
+def _walk(folder: str, recursive: bool) -> Iterator[str]:
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
@@ -51,7 +52,7 @@ def _walk(folder: Path, recursive: bool) -> Iterator[Path]:
     for entry in entries:
         if entry.name.startswith("."):
             continue
-        path = Path(entry.path)
+        path = entry.path
         if entry.is_dir():
             if recursive:
                 yield from _walk(path, recursive)
@@ -68,7 +69,7 @@ def find_inputs(inputs: Iterable[str], recursive: bool = False) -> list[Found]:
     found: list[Found] = []
     seen: set[str] = set()
 
-    def add(path: Path) -> None:
+    def add(path: str) -> None:
         key = os.path.normcase(os.path.abspath(path))
         if key not in seen:
             seen.add(key)
@@ -76,7 +77,7 @@ def find_inputs(inputs: Iterable[str], recursive: bool = False) -> list[Found]:
 
     for name in inputs:
         if os.path.isdir(name):
-            for path in _walk(Path(name), recursive):
+            for path in _walk(name, recursive):
                 add(path)
         elif is_pattern(name):
             matches = sorted(glob.glob(name, recursive=recursive))
@@ -84,16 +85,16 @@ def find_inputs(inputs: Iterable[str], recursive: bool = False) -> list[Found]:
             for match in matches:
                 if os.path.isdir(match):
                     if recursive:
-                        for path in _walk(Path(match), recursive):
+                        for path in _walk(match, recursive):
                             add(path)
                             files += 1
                 else:
-                    add(Path(match))
+                    add(match)
                     files += 1
             if not files:
-                found.append(Found(Path(name), f"{name}: no file matches this pattern"))
+                found.append(Found(name, f"{name}: no file matches this pattern"))
         else:
-            add(Path(name))
+            add(name)
     return found
 
 
@@ -104,10 +105,10 @@ class OutputNames:
     def __init__(self) -> None:
         self._taken: set[str] = set()
 
-    def _key(self, path: Path) -> str:
+    def _key(self, path: str | Path) -> str:
         return os.path.normcase(os.path.abspath(path))
 
-    def protect(self, paths: Iterable[Path]) -> None:
+    def protect(self, paths: Iterable[str | Path]) -> None:
         """Never hand out these paths (the run's inputs: an output must not replace a file
         that is still to be read)."""
         self._taken.update(self._key(p) for p in paths)

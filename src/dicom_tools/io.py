@@ -11,7 +11,6 @@ import io as _io
 import os
 import struct
 import warnings
-from pathlib import Path
 
 from dicom_tools.dicom.failures import looks_like_raw_dataset, not_dicom
 from dicom_tools.dicom.source import Source
@@ -23,6 +22,7 @@ from dicom_tools.errors import InputError, UsageError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
     from typing import Any
 
     from pydicom import Dataset
@@ -44,12 +44,14 @@ def _pydicom() -> Any:
     return pydicom
 
 
-def check_input_file(path: str | os.PathLike[str]) -> Path:
-    """Return ``path`` as a Path if it names a readable, non-empty regular file (one ``stat``:
-    a command given a whole series checks every file)."""
+def check_input_file(path: str | os.PathLike[str]) -> str:
+    """``path`` (spelled as ``str(Path(path))``) if it names a readable, non-empty regular file;
+    one ``stat`` and no pathlib: a command given a whole series checks every file."""
     import stat
 
-    p = Path(path)
+    from dicom_tools.dicom.source import normal_path
+
+    p = normal_path(os.fspath(path))
     try:
         st = os.stat(p)
     except FileNotFoundError:
@@ -72,8 +74,8 @@ def check_input_file(path: str | os.PathLike[str]) -> Path:
 def check_input(src: Source) -> Source:
     """``src`` if it can be read: a readable, non-empty regular file, or non-empty bytes;
     otherwise the one-line InputError naming it."""
-    if src.path is not None:
-        check_input_file(src.path)
+    if src.filename is not None:
+        check_input_file(src.filename)
     elif not src.read_bytes():
         raise InputError(f"{src.name}: empty input")
     return src
@@ -102,8 +104,8 @@ def read_dataset(
         size = len(data)
         head = data[:132]
     else:
-        p = check_input_file(path.path if isinstance(path, Source) else path)
-        size = p.stat().st_size
+        p = check_input_file(path.filename if isinstance(path, Source) else path)  # type: ignore[arg-type]
+        size = os.stat(p).st_size
         with open(p, "rb") as f:
             head = f.read(132)
         data = None
@@ -183,7 +185,7 @@ def check_items(path: Path | str | Source, ds: Dataset, data: bytes | None = Non
         return
     little = ds.original_encoding[1] is not False
     fmt = "<HHL" if little else ">HHL"
-    size = Path(path).stat().st_size if data is None else len(data)
+    size = os.stat(path).st_size if data is None else len(data)
     with open(path, "rb") if data is None else _io.BytesIO(data) as f:
         for elem in list(ds._dict.values()):  # already converted, deferred values stay unread
             if getattr(elem, "VR", None) != "SQ" or not hasattr(elem, "is_undefined_length"):
@@ -221,6 +223,7 @@ def describe_exception(exc: BaseException) -> str:
 def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it into place only if the block succeeds."""
     import tempfile  # only writers pay for it (it imports random, hashlib, shutil)
+    from pathlib import Path
 
     target = Path(path)
     parent = target.parent if str(target.parent) else Path(".")
@@ -240,6 +243,8 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+    from pathlib import Path
+
     with atomic_output(path) as tmp:
         tmp.write_bytes(data)
     return Path(path)

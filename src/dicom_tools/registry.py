@@ -337,10 +337,10 @@ class OpSpec(_Frozen):
     ) -> Path | None:
         """The output path as the contract defines it; ``None`` means stdout (``-o -``).
         ``options`` (coerced) choose the suffix where the spec says ``suffix_from``."""
-        from pathlib import Path
-
         if self.output == "display":
             return None
+        from pathlib import Path  # not on the header path: info and dump display
+
         if output is not None and str(output) == "-":
             if not self.stdout_ok:
                 raise UsageError(
@@ -478,8 +478,6 @@ def execute(
 def _execute(
     spec: OpSpec, input: Any, output: str | Path | None, options: dict[str, Any], ctx: Context
 ) -> Any:
-    from pathlib import Path
-
     from dicom_tools.io import check_input_file
 
     opts = coerce_options(spec, options)[0]
@@ -489,8 +487,8 @@ def _execute(
     if spec.input == "file":
         if src is None:
             raise UsageError(f"{spec.verb}: an input file is required")
-        if src.path is not None:
-            check_input_file(src.path)
+        if src.filename is not None:
+            check_input_file(src.filename)
         elif not src.read_bytes():
             raise InputError(f"{src.name}: empty input")
     elif spec.input == "directory":
@@ -500,8 +498,12 @@ def _execute(
             raise UsageError(f"{spec.verb}: {input}: not a directory")
     elif spec.input == "none":
         src = None
-    if src is not None and src.in_memory:
+    if spec.output == "display":  # nothing to infer (and no pathlib on the header path)
+        out = None
+    elif src is not None and src.in_memory:
         # No folder to put an inferred output beside: an output folder or path must be given.
+        from pathlib import Path
+
         named = output is not None and str(output) not in ("", "-") and Path(output).is_dir()
         out = spec.infer_output(Path(_safe_name(src.name)) if named else None, output, opts)
     else:

@@ -13,37 +13,49 @@ from __future__ import annotations
 
 import io
 import os
-from pathlib import Path
 
 TYPE_CHECKING = False  # typing costs start-up time (every file command makes a Source)
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import IO, Any
 
 
 class Source:
     """One input instance: a path, Part 10 bytes, or a pydicom ``Dataset`` (serialised lazily)."""
 
-    __slots__ = ("_data", "_dataset", "_size", "name", "path")
+    __slots__ = ("_data", "_dataset", "_path", "_size", "filename", "name")
 
     def __init__(
         self,
         name: str,
-        path: Path | None = None,
+        path: str | os.PathLike[str] | None = None,
         data: bytes | None = None,
         dataset: Any = None,
     ) -> None:
         if (path is None) == (data is None and dataset is None):
             raise ValueError("a Source has exactly one of a path, bytes or a data set")
         self.name = name
-        self.path = path
+        # The file's path as text: what the header path uses (pathlib and the regular
+        # expressions it imports cost a command more than reading a header does).
+        self.filename = None if path is None else os.fspath(path)
+        self._path: Path | None = path if path is None or not isinstance(path, str) else None
         self._data = data
         self._dataset = dataset
         self._size: int | None = None
 
     @classmethod
     def from_path(cls, path: str | os.PathLike[str]) -> Source:
-        p = Path(path)
-        return cls(str(p), path=p)
+        name = normal_path(os.fspath(path))
+        return cls(name, path=name)
+
+    @property
+    def path(self) -> Path | None:
+        """The file's ``Path`` (None for an instance in memory), made when first asked for."""
+        if self._path is None and self.filename is not None:
+            from pathlib import Path
+
+            self._path = Path(self.filename)
+        return self._path
 
     @classmethod
     def from_bytes(cls, data: bytes | bytearray | memoryview, name: str = "<memory>") -> Source:
@@ -57,34 +69,35 @@ class Source:
 
     @property
     def in_memory(self) -> bool:
-        return self.path is None
+        return self.filename is None
 
     @property
     def size(self) -> int:
-        if self.path is not None:
+        if self.filename is not None:
             if self._size is None:  # asked once per command (info's FileSize)
-                self._size = os.stat(self.path).st_size
+                self._size = os.stat(self.filename).st_size
             return self._size
         return len(self.read_bytes())
 
     def read_bytes(self) -> bytes:
-        if self.path is not None:
-            return self.path.read_bytes()
+        if self.filename is not None:
+            with open(self.filename, "rb") as f:
+                return f.read()
         if self._data is None:
             self._data = _serialise(self._dataset)
         return self._data
 
     def open(self) -> IO[bytes]:
         """A binary file object positioned at the start (the caller closes it)."""
-        if self.path is not None:
-            return open(self.path, "rb")
+        if self.filename is not None:
+            return open(self.filename, "rb")
         return io.BytesIO(self.read_bytes())
 
     def __str__(self) -> str:
         return self.name
 
     def __repr__(self) -> str:
-        kind = "path" if self.path is not None else "memory"
+        kind = "path" if self.filename is not None else "memory"
         return f"Source({self.name!r}, {kind})"
 
 
@@ -92,6 +105,20 @@ def as_source(value: Source | str | os.PathLike[str]) -> Source:
     """``value`` as a Source: a Source as it is, a path as a file (operations called directly
     with a path, as the Python API and the tests do)."""
     return value if isinstance(value, Source) else Source.from_path(value)
+
+
+def normal_path(path: str) -> str:
+    """``path`` spelled as ``str(Path(path))`` spells it (messages name the input so), without
+    pathlib: repeated and trailing separators and "." parts dropped."""
+    if os.sep != "/":  # Windows spellings: leave them to pathlib
+        from pathlib import Path
+
+        return str(Path(path))
+    if not path:
+        return "."
+    head = "//" if path.startswith("//") and not path.startswith("///") else "/" * (path[0] == "/")
+    parts = [p for p in path.split("/") if p and p != "."]
+    return head + "/".join(parts) if parts or head else "."
 
 
 def _serialise(ds: Any) -> bytes:

@@ -16,8 +16,6 @@ in its character set).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from dicom_tools.dicom.dictionary import entry, uid_name
 from dicom_tools.dicom.failures import check_parsed
 from dicom_tools.dicom.reader import UNDEFINED, Element, ParsedFile, parse_source
@@ -31,6 +29,7 @@ from dicom_tools.result import Result
 
 TYPE_CHECKING = False  # typing costs start-up time
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 SECTIONS: dict[str, tuple[str, ...]] = {
