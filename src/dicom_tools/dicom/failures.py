@@ -134,7 +134,7 @@ def check_source(src: Source) -> None:
     from dicom_tools.dicom.reader import parse_source
 
     try:
-        parsed = parse_source(src)
+        parsed = parse_source(src, mapped=True)  # its values are never read here
     except (ValueError, OSError):
         return
     try:

@@ -489,13 +489,15 @@ def _detect(buf: Buffer, pos: int, explicit: bool, little: bool) -> tuple[bool, 
     return explicit, little
 
 
-def parse_file(path: str | Path) -> ParsedFile:
+def parse_file(path: str | Path, *, mapped: bool = False) -> ParsedFile:
     """Walk the file at ``path``; raises ``ValueError`` only when nothing resembling DICOM is
-    there (``OSError`` if it cannot be read). Call ``close()`` when done with a large file."""
+    there (``OSError`` if it cannot be read). Call ``close()`` when done with a large file.
+    ``mapped``: map it whatever its size, for a walk that reads no value (a check of the
+    file's structure costs its element headers, not its size in memory)."""
     path = Path(path)
     size = path.stat().st_size
     with open(path, "rb") as f:
-        if size >= _MMAP_FROM:
+        if size >= _MMAP_FROM or (mapped and size):
             buf: Buffer = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         else:
             buf = f.read()
@@ -508,12 +510,12 @@ def parse_bytes(data: Buffer, name: str = "<memory>") -> ParsedFile:
     return _parse(data, Path(name))
 
 
-def parse_source(src: Source) -> ParsedFile:
-    """Walk an input: a file as ``parse_file`` does (mapped when large), an instance held in
-    memory from its bytes, with no copy and no temp file. ``ParsedFile.path`` is the input's
-    path, or its name for an instance in memory."""
+def parse_source(src: Source, *, mapped: bool = False) -> ParsedFile:
+    """Walk an input: a file as ``parse_file`` does (mapped when large, or when ``mapped``), an
+    instance held in memory from its bytes, with no copy and no temp file.
+    ``ParsedFile.path`` is the input's path, or its name for an instance in memory."""
     if src.path is not None:
-        return parse_file(src.path)
+        return parse_file(src.path, mapped=mapped)
     return parse_bytes(src.read_bytes(), src.name)
 
 
