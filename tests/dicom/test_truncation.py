@@ -277,3 +277,17 @@ def test_validate_reports_the_cut_as_an_error(cuts):
     report = validate_file(cuts["header_5"])
     [finding] = [f for f in report.errors() if f.code == "truncated"]
     assert "header cut after 5 of 8 bytes" in finding.message
+
+
+def test_a_length_past_its_container_is_a_broken_structure_not_a_cut(tmp_path):
+    """An item longer than its defined-length sequence, which fits in the file: the sequence
+    was not cut, its item's length is wrong (the wording pydicom's reading has always given)."""
+    rtplan = corpus_file("rtplan.dcm").read_bytes()
+    item = rtplan.index(b"\xfe\xff\x00\xe0")  # the first item of a defined-length sequence
+    path = tmp_path / "long_item.dcm"
+    path.write_bytes(rtplan[: item + 4] + b"\xf0\x0f\x00\x00" + rtplan[item + 8 :])
+    with pytest.raises(InputError) as caught:
+        check_source(Source.from_path(path))
+    assert str(caught.value) == (
+        f"{path}: broken sequence (300A,0010): item 1 claims 4080 bytes, more than the file holds"
+    )

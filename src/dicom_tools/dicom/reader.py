@@ -12,10 +12,12 @@ the path of the element they were found in, and parsing goes on after the broken
 
 A file is complete only when its last element ends exactly at the end of the file, as dcmtk
 reads it ("premature end of stream" otherwise). Whatever needs bytes past the end of the file
-(an element or item header cut short, a value or item longer than what remains, an undefined
-length sequence, item or pixel data with no delimiter before the end) is one defect, coded
-``truncated``: it ends the walk and is recorded once, at the top (``data set: ...`` or ``file
-meta information: ...``), with the path inside the tree where it was met.
+in a container that reaches it (the data set, and the sequences, items and pixel data of
+undefined length in it: an element or item header cut short, a value or item longer than what
+remains, no delimiter before the end) is one defect, coded ``truncated``: it ends the walk and
+is recorded once, at the top (``data set: ...`` or ``file meta information: ...``), with the
+path inside the tree where it was met. A length past the end of a defined-length container
+that ends before the file does is a broken structure instead (the container was not cut).
 
 Files are read whole, or memory-mapped from ``_MMAP_FROM`` bytes on: a value is only touched
 when someone asks for it, so a large file costs its element tree, not its size.
@@ -259,7 +261,7 @@ class _Walker:
         l_ = "<L" if little else ">L"
         while pos < end:
             if pos + 8 > end:
-                if pos + 8 > self.size:
+                if end >= self.size:
                     raise self._element_cut(pos, explicit, little)
                 raise _Broken(f"{end - pos} stray byte(s) at byte {pos}", "trailing-bytes")
             group, elem = struct.unpack_from(hh, buf, pos)
@@ -273,7 +275,7 @@ class _Walker:
                 vr_bytes = bytes(buf[pos + 4 : pos + 6])
                 if vr_bytes in _LONG_VRS:
                     if pos + 12 > end:
-                        if pos + 12 > self.size:
+                        if end >= self.size:
                             raise self._element_cut(pos, explicit, little)
                         raise _Broken(
                             f"element {format_tag(tag)} at byte {pos}: header runs past its "
@@ -303,7 +305,7 @@ class _Walker:
             if length == UNDEFINED:
                 pos = self._undefined(el, explicit, little, end)
                 continue
-            if start + length > self.size:
+            if start + length > end >= self.size:
                 raise _Broken(
                     f"element {format_tag(tag)} needs {length} bytes, "
                     f"{max(self.size - start, 0)} remain{self._where()}",
@@ -376,13 +378,13 @@ class _Walker:
         try:
             while pos < end or undefined:
                 if pos + 8 > end:
-                    if pos >= self.size:
+                    if pos >= end >= self.size:
                         raise _Broken(
                             f"end of file inside {self.path(el.tag)} before its Sequence "
                             "Delimitation Item",
                             "truncated",
                         )
-                    if pos + 8 > self.size:
+                    if end >= self.size:
                         raise self._header_cut(
                             f"item {len(el.items) + 1} of {format_tag(el.tag)}", pos, 8
                         )
@@ -401,6 +403,12 @@ class _Walker:
                         "bad-item",
                         pos,
                     )
+                if length != UNDEFINED and pos + 8 + length > end >= self.size:
+                    raise _Broken(
+                        f"item {len(el.items) + 1} of {format_tag(el.tag)} needs {length} "
+                        f"bytes, {self.size - pos - 8} remain{self._where()}",
+                        "truncated",
+                    )
                 item = Item(pos)
                 el.items.append(item)
                 self.stack.append(f"{name}[{len(el.items) - 1}]")
@@ -408,12 +416,6 @@ class _Walker:
                     if length == UNDEFINED:
                         pos = self.walk(pos + 8, end, explicit, little, item, True)
                     else:
-                        if pos + 8 + length > self.size:
-                            raise _Broken(
-                                f"item {len(el.items)} of {format_tag(el.tag)} needs {length} "
-                                f"bytes, {self.size - pos - 8} remain{self._where()}",
-                                "truncated",
-                            )
                         if pos + 8 + length > end:
                             raise _Broken(
                                 f"item at byte {pos} claims {length} bytes, more than its "
@@ -441,13 +443,13 @@ class _Walker:
         fmt = "<HHL" if little else ">HHL"
         while True:
             if pos + 8 > end:
-                if pos >= self.size:
+                if pos >= end >= self.size:
                     raise _Broken(
                         f"end of file inside {self.path(el.tag)} before its Sequence "
                         "Delimitation Item",
                         "truncated",
                     )
-                if pos + 8 > self.size:
+                if end >= self.size:
                     raise self._header_cut(
                         f"item {len(el.fragments) + 1} of {format_tag(el.tag)}", pos, 8
                     )
@@ -458,7 +460,7 @@ class _Walker:
                 if length:
                     self.problem("bad-delimiter", "sequence delimiter with length", el.tag)
                 return pos + 8
-            if tag == ITEM and length != UNDEFINED and pos + 8 + length > self.size:
+            if tag == ITEM and length != UNDEFINED and pos + 8 + length > end >= self.size:
                 raise _Broken(
                     f"item {len(el.fragments) + 1} of {format_tag(el.tag)} needs {length} "
                     f"bytes, {self.size - pos - 8} remain{self._where()}",
