@@ -29,6 +29,10 @@ def make_bad_inputs(folder: Path) -> dict[str, Path]:
     ct = (TEST_FILES / "CT_small.dcm").read_bytes()
     rtplan = (TEST_FILES / "rtplan.dcm").read_bytes()
     item = rtplan.index(b"\xfe\xff\x00\xe0")  # first item of the first sequence
+    rows = ct.index(b"\x28\x00\x10\x00US")  # (0028,0010), explicit VR little endian
+    charset = ct.index(b"\x08\x00\x05\x00CS")  # (0008,0005)
+    report = (TEST_FILES / "reportsi.dcm").read_bytes()  # sequences of undefined length
+    nested = report.index(b"\xfe\xff\x00\xe0", report.index(b"\x40\x00\x30\xa7SQ") + 12)
     files = {
         "empty": b"",
         "text": b"hello, this is not DICOM\n",
@@ -37,6 +41,11 @@ def make_bad_inputs(folder: Path) -> dict[str, Path]:
         "truncated_meta": ct[:200],
         "truncated_header": ct[:1000],
         "truncated_pixels": ct[:30000],
+        # Cut 3 bytes into an element header, inside Specific Character Set's value, and
+        # inside an item of a sequence of undefined length (pydicom reads each as whole).
+        "truncated_element_header": ct[: rows + 3],
+        "truncated_charset": ct[: charset + 12],
+        "truncated_item": report[: nested + 11],
         "broken_item_tag": rtplan[:item] + b"\x34\x12\x78\x56" + rtplan[item + 4 :],
         "broken_item_length": rtplan[: item + 4] + b"\xf0\xff\xff\x0f" + rtplan[item + 8 :],
         "json_malformed": b'{"00100010": {"vr": "PN", ',

@@ -12,7 +12,7 @@ import os
 import struct
 import warnings
 
-from dicom_tools.dicom.failures import looks_like_raw_dataset, not_dicom
+from dicom_tools.dicom.failures import check_source, looks_like_raw_dataset, not_dicom
 from dicom_tools.dicom.source import Source
 from dicom_tools.dicom.syntaxes import DEFLATED
 from dicom_tools.dicom.tags import format_tag
@@ -101,18 +101,21 @@ def read_dataset(
         if not data:
             raise InputError(f"{path.name}: empty input")
         p: Any = path.name  # messages name the instance as the caller does
-        size = len(data)
         head = data[:132]
+        src = path
     else:
         p = check_input_file(path.filename if isinstance(path, Source) else path)  # type: ignore[arg-type]
-        size = os.stat(p).st_size
         with open(p, "rb") as f:
             head = f.read(132)
         data = None
+        src = Source.from_path(p)
     has_preamble = head[128:132] == b"DICM"
     has_prefix_only = head[:4] == b"DICM"  # some writers omit the preamble but keep "DICM"
     if not (has_preamble or has_prefix_only or looks_like_raw_dataset(head)):
         raise InputError(not_dicom(str(p)))
+    # pydicom stops silently where an element header is cut short: the base reader's walk
+    # tells a complete file (and words every structural failure as the header path does).
+    check_source(src)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -127,7 +130,6 @@ def read_dataset(
             if "End of file reached" in str(w.message):
                 detail = str(w.message).split(" found in file")[0]
                 raise InputError(f"{p}: file is truncated: {detail}")
-        _check_complete(p, ds, size)
         if convert:
             # Values are parsed lazily; converting each top-level element (deferred ones
             # excepted) surfaces a broken value here, with a clear message.
@@ -142,30 +144,6 @@ def read_dataset(
     if len(ds) == 0:
         raise InputError(f"{p}: not a DICOM file (no data set)")
     return ds
-
-
-def _check_complete(path: Path | str, ds: Dataset, size: int) -> None:
-    """Raise if an element claims more bytes than the file holds (pydicom silently truncates).
-
-    Elements read from the file are still raw at this point and remember where their value
-    starts and how long it should be; a defined-length sequence that was cut short shows up
-    the same way, since its nested items are part of its value.
-    """
-    from pydicom.dataelem import RawDataElement
-
-    containers = [ds.file_meta] if ds.file_meta is not None else []
-    # In a deflated file the data set's positions are in the inflated stream, not the file.
-    if ds.file_meta.get("TransferSyntaxUID") != DEFLATED:
-        containers.append(ds)
-    for container in containers:
-        for elem in container._dict.values():  # raw elements; converting them would cost time
-            if not isinstance(elem, RawDataElement) or elem.length == 0xFFFFFFFF:
-                continue
-            if elem.value_tell is not None and elem.value_tell + elem.length > size:
-                raise InputError(
-                    f"{path}: file is truncated: element {elem.tag} needs {elem.length} bytes, "
-                    f"{max(size - elem.value_tell, 0)} remain"
-                )
 
 
 def check_items(path: Path | str | Source, ds: Dataset, data: bytes | None = None) -> None:

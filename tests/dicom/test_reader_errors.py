@@ -1,6 +1,9 @@
 """dicom/failures.py: unreadable files (the broken corpus files and the bad inputs) give their
 one-line error from the reader's tree, without importing pydicom, and in the same words as
-pydicom's reading (``io.read_dataset``, the independent reference here) gives them."""
+pydicom's reading (``io.read_dataset``) gives them. pydicom's reading now asks the reader first
+(``check_source``: pydicom cannot tell a file cut inside an element header), so for the
+defects the reader words this checks that both ways into a file say the same line; the
+independent reference for cut files is dcmdump, in test_truncation.py."""
 
 from __future__ import annotations
 

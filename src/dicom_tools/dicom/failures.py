@@ -2,9 +2,14 @@
 
 A file that is not DICOM, is cut short or has a broken top-level sequence cannot be dumped,
 summarised or converted; the message says why, in the words these operations have always used
-(they came from pydicom's reading: ``io.read_dataset``, ``io._check_complete`` and
-``io.check_items``), now from the reader's tree, without pydicom. ``read_failure`` returns
-None for problems it has no wording for; the caller decides what to do with those.
+(they came from pydicom's reading: ``io.read_dataset`` and ``io.check_items``), now from the
+reader's tree, without pydicom. ``read_failure`` returns None for problems it has no wording
+for; the caller decides what to do with those.
+
+A file is complete only when its last element ends exactly at its end (the reader's
+``truncated`` problem, met while walking, so the check costs nothing more than the walk).
+Every way into a data set asks here: the header path through ``check_parsed``, pydicom's
+reading through ``check_source`` (pydicom silently stops at an element header cut short).
 """
 
 from __future__ import annotations
@@ -27,9 +32,10 @@ _VRS = frozenset(
 )
 _META = "file meta information: "
 _DATA_SET = "data set: "
-_NO_DELIMITER = "encapsulated pixel data has no Sequence Delimitation Item"
-# Defects of the whole file that never stopped it being read (a few stray bytes at its end are
-# ignored, a meta group in another encoding is read as it is).
+# Defects of the whole file that never stopped it being read (stray bytes inside the meta
+# group's length, a meta group in another encoding is read as it is). Bytes at the end of the
+# file that do not make a whole element are no longer among them: the file was cut (dcmdump:
+# "premature end of stream").
 _HARMLESS = frozenset(("trailing-bytes", "meta-encoding"))
 
 
@@ -65,25 +71,14 @@ def read_failure(parsed: ParsedFile, name: str, size: int) -> str | None:
     if not (parsed.prefix or looks_like_raw_dataset(bytes(parsed.meta_buffer[:132]))):
         return not_dicom(name)
     fatal = [p for p in parsed.problems if p.path == "" and p.tag is None]
-    # Checked in this order: end of file inside pixel data, then an element past the end of
-    # the file (meta group first), then the items of top-level sequences.
+    # Checked in this order: the end of the file met too soon (meta group first), then the
+    # items of top-level sequences.
     for p in fatal:
-        if p.message == _DATA_SET + _NO_DELIMITER and not parsed.deflated:
-            return f"{name}: file is truncated: End of file reached before delimiter (FFFE,E0DD)"
+        if p.code == "truncated":
+            return f"{name}: file is truncated: {_detail(p.message, parsed.deflated)}"
     for p in fatal:
-        if p.code in _HARMLESS:
-            continue
-        if p.code != "length-overrun":
+        if p.code not in _HARMLESS:
             return None  # a defect pydicom's reading words its own way
-        in_meta = p.message.startswith(_META)
-        if parsed.deflated and not in_meta:
-            return None  # positions are in the inflated stream
-        el = (parsed.meta if in_meta else parsed.dataset).elements[-1]  # the one that overran
-        remain = max(size - el.pos, 0)
-        return (
-            f"{name}: file is truncated: element {format_tag(el.tag)} needs {el.length} bytes, "
-            f"{remain} remain"
-        )
     for p in parsed.problems:
         if p.offset is None or p.tag is None or "[" in p.path or "." in p.path:
             continue  # only top-level sequences' items are checked against the file
@@ -110,6 +105,15 @@ def read_failure(parsed: ParsedFile, name: str, size: int) -> str | None:
     return None
 
 
+def _detail(message: str, deflated: bool) -> str:
+    if message.startswith(_META):
+        return message.removeprefix(_META)
+    detail = message.removeprefix(_DATA_SET)
+    if deflated and " at byte " in detail:
+        detail += " of the inflated data set"  # not a position in the file
+    return detail
+
+
 def check_parsed(parsed: ParsedFile, src: Source) -> None:
     """Raise the one-line InputError for ``parsed`` (walked from ``src``) when it has a problem
     ``read_failure`` words (closing it first); otherwise return, problems or not."""
@@ -120,3 +124,20 @@ def check_parsed(parsed: ParsedFile, src: Source) -> None:
     if message is not None:
         parsed.close()
         raise InputError(message)
+
+
+def check_source(src: Source) -> None:
+    """Raise the one-line InputError ``check_parsed`` gives when ``src`` cannot be read: cut
+    short, not DICOM, a broken top-level sequence item. For the readings that do not walk the
+    file with the reader themselves (pydicom's); a file the reader cannot walk at all is left
+    to the caller's reading and its message."""
+    from dicom_tools.dicom.reader import parse_source
+
+    try:
+        parsed = parse_source(src, mapped=True)  # its values are never read here
+    except (ValueError, OSError):
+        return
+    try:
+        check_parsed(parsed, src)
+    finally:
+        parsed.close()

@@ -10,6 +10,15 @@ group) lists its ``Element``s in file order. Values are not decoded here;
 Structural defects (a bad item tag, a length past its container) are recorded as problems with
 the path of the element they were found in, and parsing goes on after the broken container.
 
+A file is complete only when its last element ends exactly at the end of the file, as dcmtk
+reads it ("premature end of stream" otherwise). Whatever needs bytes past the end of the file
+in a container that reaches it (the data set, and the sequences, items and pixel data of
+undefined length in it: an element or item header cut short, a value or item longer than what
+remains, no delimiter before the end) is one defect, coded ``truncated``: it ends the walk and
+is recorded once, at the top (``data set: ...`` or ``file meta information: ...``), with the
+path inside the tree where it was met. A length past the end of a defined-length container
+that ends before the file does is a broken structure instead (the container was not cut).
+
 Files are read whole, or memory-mapped from ``_MMAP_FROM`` bytes on: a value is only touched
 when someone asks for it, so a large file costs its element tree, not its size.
 """
@@ -217,6 +226,31 @@ class _Walker:
     def problem(self, code: str, message: str, tag: int | None, offset: int | None = None) -> None:
         self.problems.append(Problem(code, message, tag, self.path(tag), offset))
 
+    def _where(self) -> str:
+        return f" in {self.path()}" if self.stack else ""
+
+    def _header_cut(self, what: str, pos: int, size: int) -> _Broken:
+        """The end of the file inside the header of ``what``, ``size`` bytes long."""
+        return _Broken(
+            f"{what} header cut after {self.size - pos} of {size} bytes at byte {pos}"
+            f"{self._where()}",
+            "truncated",
+        )
+
+    def _element_cut(self, pos: int, explicit: bool, little: bool) -> _Broken:
+        """An element header that the end of the file cuts short: its tag when 4 bytes remain,
+        its header's size from its VR (as written, else the dictionary's)."""
+        if self.size - pos < 4:
+            return self._header_cut("element", pos, 8)
+        group, elem = struct.unpack_from("<HH" if little else ">HH", self.buf, pos)
+        tag = group << 16 | elem
+        vr = bytes(self.buf[pos + 4 : pos + 6])
+        if len(vr) < 2:  # not written yet: as the dictionary has it
+            known = entry(tag)
+            vr = known.vr.encode() if known else b""
+        size = 12 if explicit and vr in _LONG_VRS else 8
+        return self._header_cut(f"element {format_tag(tag)}", pos, size)
+
     def walk(
         self, pos: int, end: int, explicit: bool, little: bool, item: Item, in_item: bool
     ) -> int:
@@ -227,6 +261,8 @@ class _Walker:
         l_ = "<L" if little else ">L"
         while pos < end:
             if pos + 8 > end:
+                if end >= self.size:
+                    raise self._element_cut(pos, explicit, little)
                 raise _Broken(f"{end - pos} stray byte(s) at byte {pos}", "trailing-bytes")
             group, elem = struct.unpack_from(hh, buf, pos)
             tag = group << 16 | elem
@@ -238,6 +274,14 @@ class _Walker:
             if explicit:
                 vr_bytes = bytes(buf[pos + 4 : pos + 6])
                 if vr_bytes in _LONG_VRS:
+                    if pos + 12 > end:
+                        if end >= self.size:
+                            raise self._element_cut(pos, explicit, little)
+                        raise _Broken(
+                            f"element {format_tag(tag)} at byte {pos}: header runs past its "
+                            "container",
+                            "length-overrun",
+                        )
                     (length,) = struct.unpack_from(l_, buf, pos + 8)
                     start = pos + 12
                 elif vr_bytes in _VR_BYTES:
@@ -261,6 +305,12 @@ class _Walker:
             if length == UNDEFINED:
                 pos = self._undefined(el, explicit, little, end)
                 continue
+            if start + length > end >= self.size:
+                raise _Broken(
+                    f"element {format_tag(tag)} needs {length} bytes, "
+                    f"{max(self.size - start, 0)} remain{self._where()}",
+                    "truncated",
+                )
             if start + length > end:
                 raise _Broken(
                     f"element {format_tag(tag)} at byte {pos} claims {length} bytes, "
@@ -273,6 +323,11 @@ class _Walker:
                 self._tentative_sequence(el, start, start + length)
             pos = start + length
         if in_item:
+            if end >= self.size:
+                raise _Broken(
+                    f"end of file inside {self.path()} before its Item Delimitation Item",
+                    "truncated",
+                )
             raise _Broken("item without an Item Delimitation Item")
         return pos
 
@@ -280,8 +335,12 @@ class _Walker:
         """A UN value that starts like a sequence (implicit VR little endian, PS3.5 6.2.2) is
         read as one; if it does not parse, it stays an opaque value."""
         known = len(self.problems)
-        self._sequence(el, start, end, False, True)
-        if len(self.problems) > known:
+        try:
+            self._sequence(el, start, end, False, True)
+            parsed = len(self.problems) == known
+        except _Broken:  # an item claiming bytes past the end of the file
+            parsed = False
+        if not parsed:
             del self.problems[known:]
             el.items = None
 
@@ -319,6 +378,16 @@ class _Walker:
         try:
             while pos < end or undefined:
                 if pos + 8 > end:
+                    if pos >= end >= self.size:
+                        raise _Broken(
+                            f"end of file inside {self.path(el.tag)} before its Sequence "
+                            "Delimitation Item",
+                            "truncated",
+                        )
+                    if end >= self.size:
+                        raise self._header_cut(
+                            f"item {len(el.items) + 1} of {format_tag(el.tag)}", pos, 8
+                        )
                     raise _Broken(f"sequence runs past its container at byte {pos}")
                 group, elem = struct.unpack_from(hh, self.buf, pos)
                 tag = group << 16 | elem
@@ -333,6 +402,12 @@ class _Walker:
                         "instead of (FFFE,E000)",
                         "bad-item",
                         pos,
+                    )
+                if length != UNDEFINED and pos + 8 + length > end >= self.size:
+                    raise _Broken(
+                        f"item {len(el.items) + 1} of {format_tag(el.tag)} needs {length} "
+                        f"bytes, {self.size - pos - 8} remain{self._where()}",
+                        "truncated",
                     )
                 item = Item(pos)
                 el.items.append(item)
@@ -355,6 +430,8 @@ class _Walker:
                 complete += 1
         except _Broken as exc:
             del el.items[complete:]
+            if exc.code == "truncated":
+                raise  # the file ends here: nothing after it to go on with
             self.problem(exc.code, f"broken sequence: {exc}", el.tag, exc.offset)
             if undefined:
                 raise _Broken(f"cannot find the end of {name}") from None
@@ -366,6 +443,16 @@ class _Walker:
         fmt = "<HHL" if little else ">HHL"
         while True:
             if pos + 8 > end:
+                if pos >= end >= self.size:
+                    raise _Broken(
+                        f"end of file inside {self.path(el.tag)} before its Sequence "
+                        "Delimitation Item",
+                        "truncated",
+                    )
+                if end >= self.size:
+                    raise self._header_cut(
+                        f"item {len(el.fragments) + 1} of {format_tag(el.tag)}", pos, 8
+                    )
                 raise _Broken("encapsulated pixel data has no Sequence Delimitation Item")
             group, elem, length = struct.unpack_from(fmt, self.buf, pos)
             tag = group << 16 | elem
@@ -373,6 +460,12 @@ class _Walker:
                 if length:
                     self.problem("bad-delimiter", "sequence delimiter with length", el.tag)
                 return pos + 8
+            if tag == ITEM and length != UNDEFINED and pos + 8 + length > end >= self.size:
+                raise _Broken(
+                    f"item {len(el.fragments) + 1} of {format_tag(el.tag)} needs {length} "
+                    f"bytes, {self.size - pos - 8} remain{self._where()}",
+                    "truncated",
+                )
             if tag != ITEM or length == UNDEFINED or pos + 8 + length > end:
                 raise _Broken(
                     f"pixel data fragment {len(el.fragments)} at byte {pos} is not an item "
@@ -398,13 +491,15 @@ def _detect(buf: Buffer, pos: int, explicit: bool, little: bool) -> tuple[bool, 
     return explicit, little
 
 
-def parse_file(path: str | Path) -> ParsedFile:
+def parse_file(path: str | Path, *, mapped: bool = False) -> ParsedFile:
     """Walk the file at ``path``; raises ``ValueError`` only when nothing resembling DICOM is
-    there (``OSError`` if it cannot be read). Call ``close()`` when done with a large file."""
+    there (``OSError`` if it cannot be read). Call ``close()`` when done with a large file.
+    ``mapped``: map it whatever its size, for a walk that reads no value (a check of the
+    file's structure costs its element headers, not its size in memory)."""
     path = Path(path)
     size = path.stat().st_size
     with open(path, "rb") as f:
-        if size >= _MMAP_FROM:
+        if size >= _MMAP_FROM or (mapped and size):
             buf: Buffer = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         else:
             buf = f.read()
@@ -417,12 +512,12 @@ def parse_bytes(data: Buffer, name: str = "<memory>") -> ParsedFile:
     return _parse(data, Path(name))
 
 
-def parse_source(src: Source) -> ParsedFile:
-    """Walk an input: a file as ``parse_file`` does (mapped when large), an instance held in
-    memory from its bytes, with no copy and no temp file. ``ParsedFile.path`` is the input's
-    path, or its name for an instance in memory."""
+def parse_source(src: Source, *, mapped: bool = False) -> ParsedFile:
+    """Walk an input: a file as ``parse_file`` does (mapped when large, or when ``mapped``), an
+    instance held in memory from its bytes, with no copy and no temp file.
+    ``ParsedFile.path`` is the input's path, or its name for an instance in memory."""
     if src.path is not None:
-        return parse_file(src.path)
+        return parse_file(src.path, mapped=mapped)
     return parse_bytes(src.read_bytes(), src.name)
 
 
@@ -467,10 +562,20 @@ def _parse(buf: Buffer, path: Path) -> ParsedFile:
     deflated = ts == DEFLATED
     meta_buffer = buf
     if deflated:
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
         try:
-            buf = zlib.decompressobj(-zlib.MAX_WBITS).decompress(bytes(buf[pos:]))
+            buf = inflater.decompress(bytes(buf[pos:]))
         except zlib.error as exc:
             raise ValueError(f"deflated data set cannot be inflated: {exc}") from None
+        if not inflater.eof:  # bytes after its end are ignored, as dcmtk does
+            problems.append(
+                Problem(
+                    "truncated",
+                    "data set: the deflated data set ends before its compressed stream does",
+                    None,
+                    "",
+                )
+            )
         pos = 0
         walker = _Walker(buf, problems)
     explicit, little = _detect(buf, pos, explicit, little)
@@ -499,11 +604,13 @@ def _parse(buf: Buffer, path: Path) -> ParsedFile:
 def _meta_end(buf: Buffer, pos: int) -> int:
     """Where group 0002 ends: the first element of another group (lengths read as explicit)."""
     size = len(buf)
-    while pos + 8 <= size:
+    while pos + 2 <= size:
         group = buf[pos] | buf[pos + 1] << 8
         if group != 2:
             return pos
         vr = bytes(buf[pos + 4 : pos + 6])
+        if pos + (12 if vr in _LONG_VRS else 8) > size:
+            break  # its header is cut short
         if vr in _LONG_VRS:
             (length,) = struct.unpack_from("<L", buf, pos + 8)
             pos += 12 + length
@@ -513,4 +620,5 @@ def _meta_end(buf: Buffer, pos: int) -> int:
         else:  # implicit VR meta (non-conformant, reported by the caller)
             (length,) = struct.unpack_from("<L", buf, pos + 4)
             pos += 8 + length
-    return min(pos, size)
+    # The file ends in the meta group (a value, or a header cut short): its walk says where.
+    return size
