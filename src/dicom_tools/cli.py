@@ -542,12 +542,12 @@ def _names_many(name: str) -> bool:
 
 def _output_folder(spec: registry.OpSpec, output: str | None) -> Any:
     """The folder that receives one output per input (created), or None: beside each input."""
+    if spec.output == "display" or output is None:
+        return None
     from pathlib import Path
 
     from dicom_tools.errors import UsageError, option
 
-    if spec.output == "display" or output is None:
-        return None
     if output == "-":
         raise UsageError(
             f"{option('output', '-', flag='-o')} takes one input; "

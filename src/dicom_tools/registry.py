@@ -339,7 +339,6 @@ class OpSpec(_Frozen):
         ``options`` (coerced) choose the suffix where the spec says ``suffix_from``."""
         if self.output == "display":
             return None
-        from pathlib import Path  # not on the header path: info and dump display
 
         if output is not None and str(output) == "-":
             if not self.stdout_ok:
@@ -348,6 +347,8 @@ class OpSpec(_Frozen):
                     f"('{option('output', '-', flag='-o')}')"
                 )
             return None
+        from pathlib import Path  # not on the header path (display ops, "-o -")
+
         if output is not None and str(output) != "" and not Path(output).is_dir():
             return Path(output)
         suffix = self.suffix(options) if input_path is not None else None
@@ -507,7 +508,7 @@ def _execute(
         named = output is not None and str(output) not in ("", "-") and Path(output).is_dir()
         out = spec.infer_output(Path(_safe_name(src.name)) if named else None, output, opts)
     else:
-        out = spec.infer_output(src.path if src else None, output, opts)
+        out = spec.infer_output(src.filename if src else None, output, opts)
         if out is not None and src is not None and out.resolve() == src.path.resolve():  # type: ignore[union-attr]
             raise UsageError(f"{spec.verb}: output {out} would overwrite the input")
     if src is None:

@@ -26,9 +26,9 @@ when someone asks for it, so a large file costs its element tree, not its size.
 from __future__ import annotations
 
 import mmap
+import os
 import struct
 import zlib
-from pathlib import Path
 
 from dicom_tools.dicom.dictionary import entry, keyword
 from dicom_tools.dicom.syntaxes import DEFLATED, EXPLICIT_BE, IMPLICIT_LE
@@ -157,7 +157,7 @@ class ParsedFile(_Record):
 
     def __init__(
         self,
-        path: Path,
+        path: str,  # the file's path as text, or an in-memory instance's name
         buffer: Buffer,  # the file, or for a deflated file the inflated data set
         meta_buffer: Buffer,
         preamble: bool,  # 128-byte preamble followed by "DICM"
@@ -491,13 +491,13 @@ def _detect(buf: Buffer, pos: int, explicit: bool, little: bool) -> tuple[bool, 
     return explicit, little
 
 
-def parse_file(path: str | Path, *, mapped: bool = False) -> ParsedFile:
+def parse_file(path: str | os.PathLike[str], *, mapped: bool = False) -> ParsedFile:
     """Walk the file at ``path``; raises ``ValueError`` only when nothing resembling DICOM is
     there (``OSError`` if it cannot be read). Call ``close()`` when done with a large file.
     ``mapped``: map it whatever its size, for a walk that reads no value (a check of the
     file's structure costs its element headers, not its size in memory)."""
-    path = Path(path)
-    size = path.stat().st_size
+    path = os.fspath(path)  # no pathlib on the header path: it costs more than a header
+    size = os.stat(path).st_size
     with open(path, "rb") as f:
         if size >= _MMAP_FROM or (mapped and size):
             buf: Buffer = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
@@ -509,19 +509,19 @@ def parse_file(path: str | Path, *, mapped: bool = False) -> ParsedFile:
 def parse_bytes(data: Buffer, name: str = "<memory>") -> ParsedFile:
     """Walk a Part 10 instance held in memory (``bytes``, ``bytearray``, ``mmap``); the same
     tree as ``parse_file`` gives for a file of these bytes. ``name`` names it in messages."""
-    return _parse(data, Path(name))
+    return _parse(data, name)
 
 
 def parse_source(src: Source, *, mapped: bool = False) -> ParsedFile:
     """Walk an input: a file as ``parse_file`` does (mapped when large, or when ``mapped``), an
     instance held in memory from its bytes, with no copy and no temp file.
     ``ParsedFile.path`` is the input's path, or its name for an instance in memory."""
-    if src.path is not None:
-        return parse_file(src.path, mapped=mapped)
+    if src.filename is not None:
+        return parse_file(src.filename, mapped=mapped)
     return parse_bytes(src.read_bytes(), src.name)
 
 
-def _parse(buf: Buffer, path: Path) -> ParsedFile:
+def _parse(buf: Buffer, path: str) -> ParsedFile:
     problems: list[Problem] = []
     preamble = bytes(buf[128:132]) == b"DICM"
     prefix = preamble or bytes(buf[:4]) == b"DICM"

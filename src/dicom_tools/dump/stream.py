@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import struct
 from functools import cache
-from pathlib import Path
 
 from dicom_tools.dicom.dictionary import tags_of_vr, uid_name
 from dicom_tools.dicom.reader import UNDEFINED, ParsedFile
@@ -56,6 +55,7 @@ from dicom_tools.dump.layout import (
 TYPE_CHECKING = False  # typing costs start-up time
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
     from typing import Any
 
     from dicom_tools.dicom.source import Source

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from pathlib import Path
 
 from dicom_tools.dicom.dictionary import uid_name
 from dicom_tools.dicom.source import Source, as_source
@@ -25,6 +24,7 @@ from dicom_tools.result import Result
 
 TYPE_CHECKING = False  # typing costs start-up time
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 
@@ -41,6 +41,8 @@ def _bulk_sink(output: Path | None, threshold: int | None, folder: str | None) -
         return None
     if threshold < 0:
         raise UsageError(f"{option('bulk_data_threshold')} must be 0 or more, got {threshold}")
+    from pathlib import Path  # only with bulk data: not on the header path
+
     if output is None:
         if folder is None:
             raise UsageError(

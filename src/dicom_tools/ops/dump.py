@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 import os
 import stat
-from pathlib import Path
 
 from dicom_tools.dicom.failures import check_parsed
 from dicom_tools.dicom.reader import parse_source
@@ -34,6 +33,7 @@ from dicom_tools.result import Result
 TYPE_CHECKING = False  # typing costs start-up time
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
     from typing import Any
 
     from pydicom.dataset import Dataset
@@ -55,7 +55,7 @@ def dump(
     depth = max_depth if max_depth is None or max_depth >= 0 else 0
     src = as_source(input)
     try:
-        st = os.stat(src.path) if src.path is not None else None
+        st = os.stat(src.filename) if src.filename is not None else None
         regular = st is not None and stat.S_ISREG(st.st_mode) and st.st_size > 0
     except (OSError, ValueError):
         regular = False
