@@ -829,7 +829,11 @@ def test_cli_bad_dicom_inputs(tmp_path):
     for name in cases:
         out = tmp_path / "out.json"
         _assert_clean_failure(run_cli("to-json", tmp_path / name, "-o", out), name, out)
-    _assert_clean_failure(run_cli("to-json", tmp_path, "-o", tmp_path / "o.json"), tmp_path, None)
+    # a folder is many inputs: here every one bad, each reported, nothing written
+    proc = run_cli("to-json", tmp_path, "-o", tmp_path / "o.json")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == len(list(tmp_path.iterdir()))
+    assert not (tmp_path / "o.json").exists()
 
 
 @pytest.mark.parametrize("kind", ["malformed", "not_dicom", "numbers", "bad_vr", "bulk_nowhere"])
