@@ -25,6 +25,7 @@ when someone asks for it, so a large file costs its element tree, not its size.
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import os
 import struct
@@ -44,7 +45,16 @@ if TYPE_CHECKING:
 
 # What the reader walks: a file's bytes, a memory map of it, or bytes received in memory.
 Buffer = bytes | bytearray | mmap.mmap
-_MMAP_FROM = 16 << 20  # map files this large instead of reading them into memory
+# Map files this large instead of reading them: a CT slice's pixel data is never copied (a
+# series through `info` costs its headers), and mapping is no slower from here on.
+_MMAP_FROM = 64 << 10
+
+# Element headers, unpacked in one call each: (group, element, VR, 16-bit length) as explicit
+# VR writes them, (group, element, 32-bit length) as implicit VR and items do.
+_EXPLICIT = {True: struct.Struct("<HH2sH").unpack_from, False: struct.Struct(">HH2sH").unpack_from}
+_IMPLICIT = {True: struct.Struct("<HHL").unpack_from, False: struct.Struct(">HHL").unpack_from}
+_LONG = {True: struct.Struct("<L").unpack_from, False: struct.Struct(">L").unpack_from}
+_VR_TEXT = {vr: vr.decode() for vr in _VR_BYTES}
 
 
 class Element:
@@ -196,7 +206,9 @@ class ParsedFile(_Record):
     def close(self) -> None:
         for buf in (self.buffer, self.meta_buffer):
             if isinstance(buf, mmap.mmap) and not buf.closed:
-                buf.close()
+                # a view of it still held: it is unmapped when the last view goes
+                with contextlib.suppress(BufferError):
+                    buf.close()
 
 
 class _Broken(Exception):
@@ -256,24 +268,26 @@ class _Walker:
     ) -> int:
         """Read elements from ``pos`` into ``item`` until ``end`` or an Item Delimiter."""
         buf = self.buf
-        hh = "<HH" if little else ">HH"
-        h_ = "<H" if little else ">H"
-        l_ = "<L" if little else ">L"
+        explicit_header = _EXPLICIT[little]
+        implicit_header = _IMPLICIT[little]
+        long_length = _LONG[little]
+        long_vrs, vr_text = _LONG_VRS, _VR_TEXT
         while pos < end:
             if pos + 8 > end:
                 if end >= self.size:
                     raise self._element_cut(pos, explicit, little)
                 raise _Broken(f"{end - pos} stray byte(s) at byte {pos}", "trailing-bytes")
-            group, elem = struct.unpack_from(hh, buf, pos)
+            if explicit:
+                group, elem, vr_bytes, length = explicit_header(buf, pos)
+            else:
+                group, elem, length = implicit_header(buf, pos)
             tag = group << 16 | elem
             if group == 0xFFFE:
-                (length,) = struct.unpack_from(l_, buf, pos + 4)
                 if tag == ITEM_END and in_item:
                     return pos + 8
                 raise _Broken(f"unexpected delimiter {format_tag(tag)} at byte {pos}")
             if explicit:
-                vr_bytes = bytes(buf[pos + 4 : pos + 6])
-                if vr_bytes in _LONG_VRS:
+                if vr_bytes in long_vrs:
                     if pos + 12 > end:
                         if end >= self.size:
                             raise self._element_cut(pos, explicit, little)
@@ -282,19 +296,19 @@ class _Walker:
                             "container",
                             "length-overrun",
                         )
-                    (length,) = struct.unpack_from(l_, buf, pos + 8)
+                    (length,) = long_length(buf, pos + 8)
                     start = pos + 12
-                elif vr_bytes in _VR_BYTES:
-                    (length,) = struct.unpack_from(h_, buf, pos + 6)
-                    start = pos + 8
+                    vr = vr_text[vr_bytes]
                 else:
-                    raise _Broken(
-                        f"element {format_tag(tag)} at byte {pos} has an invalid VR {vr_bytes!r}",
-                        "bad-vr",
-                    )
-                vr = vr_bytes.decode()
+                    start = pos + 8
+                    vr = vr_text.get(vr_bytes)  # type: ignore[assignment]
+                    if vr is None:
+                        raise _Broken(
+                            f"element {format_tag(tag)} at byte {pos} has an invalid VR "
+                            f"{bytes(vr_bytes)!r}",
+                            "bad-vr",
+                        )
             else:
-                (length,) = struct.unpack_from(l_, buf, pos + 4)
                 start = pos + 8
                 known = entry(tag)
                 vr = known.vr if known else ("SQ" if length == UNDEFINED else "UN")
