@@ -4,8 +4,9 @@ A cold command costs its imports more than its work, so the header path keeps th
 the merely slow modules out by construction: neither pydicom nor numpy, and none of argparse
 (the CLI parses plain invocations itself), dataclasses (and the inspect, ast... it loads),
 typing, or pathlib (with the re, enum, urllib and ipaddress it loads: a third of a command's
-start-up; paths are text on this path). `info --json` needs json, whose decoder imports re. Checked on a real 512 x 512 CT slice and on pydicom's CT_small.dcm, with -X importtime's
-own list of what was imported.
+start-up; paths are text on this path). `info --json` needs json, whose decoder imports re.
+Checked on a real 512 x 512 CT slice and on pydicom's CT_small.dcm, with -X importtime's own
+list of what was imported.
 """
 
 from __future__ import annotations

@@ -75,7 +75,9 @@ def check_input(src: Source) -> Source:
     """``src`` if it can be read: a readable, non-empty regular file, or non-empty bytes;
     otherwise the one-line InputError naming it."""
     if src.filename is not None:
-        check_input_file(src.filename)
+        if not src.checked:  # the registry checks every input once, before the operation
+            check_input_file(src.filename)
+            src.checked = True
     elif not src.read_bytes():
         raise InputError(f"{src.name}: empty input")
     return src

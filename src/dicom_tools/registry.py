@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sys
 
-from dicom_tools.errors import InputError, UsageError, option
+from dicom_tools.errors import UsageError, option
 
 # typing costs start-up time; annotations are strings here (PEP 563)
 TYPE_CHECKING = False
@@ -479,7 +479,7 @@ def execute(
 def _execute(
     spec: OpSpec, input: Any, output: str | Path | None, options: dict[str, Any], ctx: Context
 ) -> Any:
-    from dicom_tools.io import check_input_file
+    from dicom_tools.io import check_input
 
     opts = coerce_options(spec, options)[0]
     src = as_source(input)
@@ -488,10 +488,7 @@ def _execute(
     if spec.input == "file":
         if src is None:
             raise UsageError(f"{spec.verb}: an input file is required")
-        if src.filename is not None:
-            check_input_file(src.filename)
-        elif not src.read_bytes():
-            raise InputError(f"{src.name}: empty input")
+        check_input(src)
     elif spec.input == "directory":
         if src is not None and src.in_memory:
             raise UsageError(f"{spec.verb}: takes a directory, not an in-memory instance")

@@ -48,6 +48,8 @@ Buffer = bytes | bytearray | mmap.mmap
 # Map files this large instead of reading them: a CT slice's pixel data is never copied (a
 # series through `info` costs its headers), and mapping is no slower from here on.
 _MMAP_FROM = 64 << 10
+# What a summary (``keep``) reads of a larger file first: its element headers, mostly.
+_HEAD = 16 << 10
 
 # Element headers, unpacked in one call each: (group, element, VR, 16-bit length) as explicit
 # VR writes them, (group, element, 32-bit length) as implicit VR and items do.
@@ -63,14 +65,23 @@ class Element:
 
     __slots__ = ("explicit", "fragments", "items", "le", "length", "offset", "pos", "tag", "vr")
 
-    def __init__(self, tag: int, vr: str, length: int, offset: int, pos: int, explicit: bool):
+    def __init__(
+        self,
+        tag: int,
+        vr: str,
+        length: int,
+        offset: int,
+        pos: int,
+        explicit: bool,
+        le: bool = True,
+    ) -> None:
         self.tag = tag
         self.vr = vr
         self.length = length  # as written; UNDEFINED for undefined length
         self.offset = offset  # of the element's first byte
         self.pos = pos  # of the value's first byte
         self.explicit = explicit
-        self.le = True
+        self.le = le
         self.items: list[Item] | None = None
         self.fragments: list[tuple[int, int]] | None = None  # (value position, length)
 
@@ -163,7 +174,7 @@ class ParsedFile(_Record):
         "deflated",
         "problems",
     )
-    __slots__ = tuple(sorted(_order))
+    __slots__ = (*sorted(_order), "head_only")
 
     def __init__(
         self,
@@ -194,6 +205,9 @@ class ParsedFile(_Record):
         self.little = little
         self.deflated = deflated
         self.problems = [] if problems is None else problems
+        # ``buffer`` holds only the head of the file (``parse_file(keep=...)``): values past
+        # it are read from the file when asked for.
+        self.head_only = False
 
     def value(self, elem: Element, limit: int | None = None) -> bytes:
         """The stored bytes of ``elem`` (at most ``limit`` of them)."""
@@ -201,6 +215,10 @@ class ParsedFile(_Record):
             return b""
         n = elem.length if limit is None else min(elem.length, limit)
         buf = self.meta_buffer if elem.tag >> 16 == 2 and elem.pos < self.meta_end else self.buffer
+        if self.head_only and elem.pos + n > len(buf):
+            with open(self.path, "rb") as f:
+                f.seek(elem.pos)
+                return f.read(n)
         return bytes(buf[elem.pos : elem.pos + n])
 
     def close(self) -> None:
@@ -220,14 +238,44 @@ class _Broken(Exception):
         self.offset = offset
 
 
-class _Walker:
-    """Walks elements of one encoding; nested UN values switch to implicit little endian."""
+class _NeedMore(Exception):
+    """The walk of a file's head needs bytes past it: walk the whole file instead."""
 
-    def __init__(self, buf: Buffer, problems: list[Problem]) -> None:
+
+# What a summary walk records inside sequence items: only their own sequences (walked through).
+_NOTHING: frozenset[int] = frozenset()
+
+# A header and the 4 bytes after it (an item tag) read at a position: the head must hold them.
+_LOOKAHEAD = 16
+
+
+class _Walker:
+    """Walks elements of one encoding; nested UN values switch to implicit little endian.
+
+    ``buf`` may hold only the head of a file of ``size`` bytes (``parse_file(keep=...)``):
+    the walk then raises ``_NeedMore`` where it would read past the head. With ``keep``, the
+    top level of the data set (``top``) records only those tags, and sequence items nothing,
+    but every sequence and undefined length (walked through): the others are checked and
+    skipped.
+    """
+
+    def __init__(
+        self,
+        buf: Buffer,
+        problems: list[Problem],
+        size: int | None = None,
+        keep: frozenset[int] | None = None,
+    ) -> None:
         self.buf = buf
-        self.size = len(buf)
+        self.size = len(buf) if size is None else size
+        self.avail = len(buf)
+        self.partial = self.avail < self.size
+        # the last position whose header (and look-ahead) the buffer holds
+        self.limit = self.avail - _LOOKAHEAD if self.partial else self.size + 1
         self.problems = problems
         self.stack: list[str] = []  # path segments of the containers being walked
+        self.keep = keep
+        self.top: Item | None = None
 
     def path(self, tag: int | None = None) -> str:
         parts = list(self.stack)
@@ -272,7 +320,12 @@ class _Walker:
         implicit_header = _IMPLICIT[little]
         long_length = _LONG[little]
         long_vrs, vr_text = _LONG_VRS, _VR_TEXT
+        append, by_tag = item.elements.append, item.by_tag
+        limit = self.limit
+        keep = self.keep if item is self.top or self.keep is None else _NOTHING
         while pos < end:
+            if pos > limit:
+                raise _NeedMore
             if pos + 8 > end:
                 if end >= self.size:
                     raise self._element_cut(pos, explicit, little)
@@ -312,30 +365,39 @@ class _Walker:
                 start = pos + 8
                 known = entry(tag)
                 vr = known.vr if known else ("SQ" if length == UNDEFINED else "UN")
-            el = Element(tag, vr, length, pos, start, explicit)
-            el.le = little
-            item.elements.append(el)
-            item.by_tag[tag] = el  # a repeated tag: the last copy, as pydicom keeps
+            if (
+                keep is not None
+                and tag not in keep
+                and start + length <= end  # (an undefined length never is)
+                and vr != "SQ"
+                and vr != "UN"
+            ):
+                pos = start + length  # checked and skipped: not asked for
+                continue
+            el = Element(tag, vr, length, pos, start, explicit, little)
+            append(el)
+            by_tag[tag] = el  # a repeated tag: the last copy, as pydicom keeps
             if length == UNDEFINED:
                 pos = self._undefined(el, explicit, little, end)
                 continue
-            if start + length > end >= self.size:
+            if start + length <= end:  # the common case: a value inside its container
+                if vr == "SQ":
+                    self._sequence(el, start, start + length, explicit, little)
+                elif vr == "UN" and self._starts_item(start, length):
+                    self._tentative_sequence(el, start, start + length)
+                pos = start + length
+                continue
+            if end >= self.size:
                 raise _Broken(
                     f"element {format_tag(tag)} needs {length} bytes, "
                     f"{max(self.size - start, 0)} remain{self._where()}",
                     "truncated",
                 )
-            if start + length > end:
-                raise _Broken(
-                    f"element {format_tag(tag)} at byte {pos} claims {length} bytes, "
-                    f"{max(end - start, 0)} remain in its container",
-                    "length-overrun",
-                )
-            if vr == "SQ":
-                self._sequence(el, start, start + length, explicit, little)
-            elif vr == "UN" and self._starts_item(start, length):
-                self._tentative_sequence(el, start, start + length)
-            pos = start + length
+            raise _Broken(
+                f"element {format_tag(tag)} at byte {pos} claims {length} bytes, "
+                f"{max(end - start, 0)} remain in its container",
+                "length-overrun",
+            )
         if in_item:
             if end >= self.size:
                 raise _Broken(
@@ -403,6 +465,8 @@ class _Walker:
                             f"item {len(el.items) + 1} of {format_tag(el.tag)}", pos, 8
                         )
                     raise _Broken(f"sequence runs past its container at byte {pos}")
+                if pos > self.limit:
+                    raise _NeedMore
                 group, elem = struct.unpack_from(hh, self.buf, pos)
                 tag = group << 16 | elem
                 (length,) = struct.unpack_from(l_, self.buf, pos + 4)
@@ -453,6 +517,8 @@ class _Walker:
         return pos
 
     def _fragments(self, el: Element, pos: int, end: int, little: bool) -> int:
+        if self.partial:  # fragments are spread over the whole file
+            raise _NeedMore
         el.fragments = []
         fmt = "<HHL" if little else ">HHL"
         while True:
@@ -505,19 +571,37 @@ def _detect(buf: Buffer, pos: int, explicit: bool, little: bool) -> tuple[bool, 
     return explicit, little
 
 
-def parse_file(path: str | os.PathLike[str], *, mapped: bool = False) -> ParsedFile:
+def parse_file(
+    path: str | os.PathLike[str], *, mapped: bool = False, keep: frozenset[int] | None = None
+) -> ParsedFile:
     """Walk the file at ``path``; raises ``ValueError`` only when nothing resembling DICOM is
     there (``OSError`` if it cannot be read). Call ``close()`` when done with a large file.
     ``mapped``: map it whatever its size, for a walk that reads no value (a check of the
-    file's structure costs its element headers, not its size in memory)."""
+    file's structure costs its element headers, not its size in memory).
+
+    ``keep``: the tags a summary needs. The walk still checks every element (a file is
+    complete only when its last element ends at its end) but records only these at the top
+    level of the data set, and reads only the head of a large file when its element headers
+    all lie there (a CT slice: its pixel data is skipped by length, never read or mapped);
+    ``value`` reads what lies past the head from the file."""
     path = os.fspath(path)  # no pathlib on the header path: it costs more than a header
     size = os.stat(path).st_size
-    with open(path, "rb") as f:
+    with open(path, "rb", buffering=0) as f:
+        if keep is not None and size > _HEAD:
+            head = f.read(_HEAD)
+            try:
+                parsed = _parse(head, path, size, keep)
+            except _NeedMore:  # headers past the head (encapsulated pixel data...)
+                pass
+            else:
+                parsed.head_only = True
+                return parsed
         if size >= _MMAP_FROM or (mapped and size):
             buf: Buffer = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         else:
-            buf = f.read()
-    return _parse(buf, path)
+            f.seek(0)
+            buf = f.readall()
+    return _parse(buf, path, keep=keep)
 
 
 def parse_bytes(data: Buffer, name: str = "<memory>") -> ParsedFile:
@@ -526,27 +610,34 @@ def parse_bytes(data: Buffer, name: str = "<memory>") -> ParsedFile:
     return _parse(data, name)
 
 
-def parse_source(src: Source, *, mapped: bool = False) -> ParsedFile:
-    """Walk an input: a file as ``parse_file`` does (mapped when large, or when ``mapped``), an
-    instance held in memory from its bytes, with no copy and no temp file.
-    ``ParsedFile.path`` is the input's path, or its name for an instance in memory."""
+def parse_source(
+    src: Source, *, mapped: bool = False, keep: frozenset[int] | None = None
+) -> ParsedFile:
+    """Walk an input: a file as ``parse_file`` does (mapped when large, or when ``mapped``;
+    ``keep`` as there), an instance held in memory from its bytes, with no copy and no temp
+    file. ``ParsedFile.path`` is the input's path, or its name for an instance in memory."""
     if src.filename is not None:
-        return parse_file(src.filename, mapped=mapped)
-    return parse_bytes(src.read_bytes(), src.name)
+        return parse_file(src.filename, mapped=mapped, keep=keep)
+    return _parse(src.read_bytes(), src.name, keep=keep)
 
 
-def _parse(buf: Buffer, path: str) -> ParsedFile:
+def _parse(
+    buf: Buffer, path: str, size: int | None = None, keep: frozenset[int] | None = None
+) -> ParsedFile:
+    """The tree of ``buf``: a whole file, or the head of a file of ``size`` bytes."""
     problems: list[Problem] = []
     preamble = bytes(buf[128:132]) == b"DICM"
     prefix = preamble or bytes(buf[:4]) == b"DICM"
     pos = 132 if preamble else (4 if prefix else 0)
-    walker = _Walker(buf, problems)
+    walker = _Walker(buf, problems, size)
 
     # The meta group: explicit VR little endian, group 0002 only.
     meta = Item(pos)
     meta_end = pos
     if prefix or bytes(buf[0:2]) == b"\x02\x00":
         meta_end = _meta_end(buf, pos)
+        if walker.partial and meta_end > walker.limit:
+            raise _NeedMore
         explicit_meta = _detect(buf, pos, True, True)[0]
         try:
             walker.walk(pos, meta_end, explicit_meta, True, meta, False)
@@ -575,6 +666,8 @@ def _parse(buf: Buffer, path: str) -> ParsedFile:
     little = ts != EXPLICIT_BE
     deflated = ts == DEFLATED
     meta_buffer = buf
+    if deflated and walker.partial:
+        raise _NeedMore
     if deflated:
         inflater = zlib.decompressobj(-zlib.MAX_WBITS)
         try:
@@ -594,8 +687,9 @@ def _parse(buf: Buffer, path: str) -> ParsedFile:
         walker = _Walker(buf, problems)
     explicit, little = _detect(buf, pos, explicit, little)
     dataset = Item(pos)
+    walker.keep, walker.top = keep, dataset
     try:
-        walker.walk(pos, len(buf), explicit, little, dataset, False)
+        walker.walk(pos, walker.size, explicit, little, dataset, False)
     except _Broken as exc:
         problems.append(Problem(exc.code, f"data set: {exc}", None, ""))
     return ParsedFile(

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 class Source:
     """One input instance: a path, Part 10 bytes, or a pydicom ``Dataset`` (serialised lazily)."""
 
-    __slots__ = ("_data", "_dataset", "_path", "_size", "filename", "name")
+    __slots__ = ("_data", "_dataset", "_path", "_size", "checked", "filename", "name")
 
     def __init__(
         self,
@@ -42,6 +42,7 @@ class Source:
         self._data = data
         self._dataset = dataset
         self._size: int | None = None
+        self.checked = False  # a readable, non-empty regular file (io.check_input said so)
 
     @classmethod
     def from_path(cls, path: str | os.PathLike[str]) -> Source:

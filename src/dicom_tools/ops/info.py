@@ -87,6 +87,22 @@ _SECTION_TAGS: dict[str, int] = {
     "PixelRepresentation": 0x00280103,
 }
 
+# The summary's (keyword, tag) pairs in order; TransferSyntaxUID is not in the data set.
+_SUMMARY = tuple((kw, _SECTION_TAGS[kw]) for kws in SECTIONS.values() for kw in kws)
+_TRANSFER_SYNTAX = _SECTION_TAGS["TransferSyntaxUID"]
+# What the summary reads of a data set (the reader checks every element, records these).
+_KEEP = frozenset(
+    {
+        *_SECTION_TAGS.values(),
+        SPECIFIC_CHARACTER_SET,
+        PIXEL_DATA,
+        _SECTION_TAGS["PixelRepresentation"],
+    }
+)
+# Values decoded as they are (no ambiguous VR, no sequence, no binary data).
+_TEXT_VRS = frozenset(("AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "PN", "SH", "TM", "UI"))
+_TEXT_VRS |= {"US", "SS", "UL", "SL", "FL", "FD", "LT", "ST", "UT", "UC", "UR"}
+
 # pydicom leaves values longer than this unread (info's reading, kept as it was).
 _DEFER = 1024
 _NOT_READ_UNDEFINED = f"<{UNDEFINED} bytes, not read>"
@@ -107,7 +123,7 @@ def _from_reader(src: Source, verbose: bool) -> dict[str, Any] | None:
     structural defect (whose message pydicom's path gives), repeated tags, or a value these
     rules do not decode as pydicom does."""
     try:
-        parsed = parse_source(src)
+        parsed = parse_source(src, keep=None if verbose else _KEEP)
     except (ValueError, OSError):
         return None
     check_parsed(parsed, src)  # unreadable: the one-line error
@@ -147,15 +163,21 @@ def _summary(parsed: ParsedFile, src: Source, verbose: bool) -> dict[str, Any] |
         elif ds.get(PIXEL_DATA) is None:
             pixel_rep = 0
 
-    if not verbose:  # only the summary's values: a dozen of a file's hundred or more
-        data = {"File": src.name, "FileSize": src.size}
-        for keywords in SECTIONS.values():
-            for kw in keywords:
-                el = ds.get(_SECTION_TAGS[kw]) if kw != "TransferSyntaxUID" else None
-                data[kw] = ts if kw == "TransferSyntaxUID" else None
-                if el is not None:
-                    vr = element_vr(el.tag, el.vr if el.explicit else None, el.length, None)
-                    data[kw] = _read(parsed, el, vr, little, charset, pixel_rep)
+    if not verbose:  # only the summary's values: two dozen of a file's hundred or more
+        data: dict[str, Any] = {"File": src.name, "FileSize": src.size}
+        by_tag = ds.by_tag
+        for kw, tag in _SUMMARY:
+            el = by_tag.get(tag) if tag != _TRANSFER_SYNTAX else None
+            if el is None:
+                data[kw] = ts if tag == _TRANSFER_SYNTAX else None
+                continue
+            vr = el.vr
+            if not el.explicit or vr == "UN":
+                vr = element_vr(tag, vr if el.explicit else None, el.length, None)
+            if vr in _TEXT_VRS and el.length != UNDEFINED:  # the common case, decoded here
+                data[kw] = decode(vr, parsed.value(el), little, charset)
+            else:
+                data[kw] = _read(parsed, el, vr, little, charset, pixel_rep)
         return _named(data, meta, parsed)
 
     # Verbose: every value pydicom would have read is decoded here (a broken one sends the
