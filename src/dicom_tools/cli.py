@@ -573,7 +573,8 @@ def _run_many(
 
     as_json = getattr(args, "json", False)
     try:
-        options = registry.coerce_options(spec, options)[0]
+        run = registry.Runner(spec, options, context)  # options checked once, for every file
+        options = run.options
         for opt in spec.options:
             if opt.one_output and options.get(opt.name) is not None:
                 raise UsageError(
@@ -601,7 +602,7 @@ def _run_many(
                 made = folder
             if spec.output != "display":
                 target = names.reserve(spec.infer_output(item.path, folder, options))
-            result = registry.execute(spec, str(item.path), target, options, context=context)
+            result = run(item.path, target)
         except Exception as exc:
             _error(spec, exc, str(item.path), debug)
             failed += 1

@@ -10,6 +10,7 @@ two control characters around the name, so it cannot be confused with text from 
 from __future__ import annotations
 
 _OPEN, _SEP, _CLOSE = "\x02", "\x1f", "\x03"
+OPTION_MARK = _OPEN  # in a text that names an option (``option``): it needs ``render``
 
 
 def option(name: str, value: str | None = None, *, flag: str | None = None) -> str:

@@ -455,25 +455,43 @@ def execute(
     ``context.on_warning`` (see ``dicom_tools.context``); they and the result name options in
     ``context.style``. Errors keep their option markers: the front end spells them.
     """
-    import warnings
+    return Runner(spec, options, context)(input, output)
 
-    from dicom_tools.context import DEFAULT
-    from dicom_tools.errors import render
 
-    outer = context or DEFAULT
-    style = outer.style
+class Runner:
+    """``execute`` for one input after another: the options are checked and the context made
+    once (a command given many files, batch), each call then runs on its input as ``execute``
+    does. A bad option raises here, before any input is touched."""
 
-    def on_warning(message: str) -> None:
-        outer.on_warning(render(message, style))
+    __slots__ = ("context", "options", "spec", "style")
 
-    ctx = outer.replace(on_warning=on_warning)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            return _execute(spec, input, output, options or {}, ctx).spelled(style)
-        finally:
-            for w in caught:
-                ctx.on_warning(f"{w.category.__name__}: {w.message}")
+    def __init__(
+        self, spec: OpSpec, options: dict[str, Any] | None = None, context: Context | None = None
+    ) -> None:
+        from dicom_tools.context import DEFAULT
+        from dicom_tools.errors import render
+
+        self.spec = spec
+        self.options = coerce_options(spec, options or {})[0]
+        outer = context or DEFAULT
+        self.style = style = outer.style
+
+        def on_warning(message: str) -> None:
+            outer.on_warning(render(message, style))
+
+        self.context = outer.replace(on_warning=on_warning)
+
+    def __call__(self, input: Any, output: str | Path | None = None) -> Any:
+        import warnings
+
+        ctx = self.context
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                return _execute(self.spec, input, output, self.options, ctx).spelled(self.style)
+            finally:
+                for w in caught:
+                    ctx.on_warning(f"{w.category.__name__}: {w.message}")
 
 
 def _execute(
@@ -481,7 +499,7 @@ def _execute(
 ) -> Any:
     from dicom_tools.io import check_input
 
-    opts = coerce_options(spec, options)[0]
+    opts = options  # coerced by the Runner
     src = as_source(input)
     if spec.input_optional and src is None:
         return call(spec, None, None, opts, ctx)  # the operation decides what it needs

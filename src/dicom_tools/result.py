@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dicom_tools.errors import render
+from dicom_tools.errors import OPTION_MARK, render
 
 # Every command makes one: a plain class, no dataclasses or typing at run time (start-up).
 TYPE_CHECKING = False
@@ -96,10 +96,20 @@ class Result:
 
 
 def _spelled(value: Any, style: str) -> Any:
+    """``value`` with its option markers spelled; the same object where it holds none (a
+    result's data is walked for every file of a many-files command: no copies for nothing)."""
     if isinstance(value, str):
-        return render(value, style)
+        return render(value, style) if OPTION_MARK in value else value
     if isinstance(value, dict):
-        return {k: _spelled(v, style) for k, v in value.items()}
+        out = None
+        for key, item in value.items():
+            new = _spelled(item, style) if isinstance(item, str | dict | list) else item
+            if new is not item:
+                if out is None:
+                    out = dict(value)
+                out[key] = new
+        return value if out is None else out
     if isinstance(value, list):
-        return [_spelled(v, style) for v in value]
+        items = [_spelled(item, style) for item in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
     return value
