@@ -26,10 +26,8 @@ when someone asks for it, so a large file costs its element tree, not its size.
 from __future__ import annotations
 
 import contextlib
-import mmap
 import os
 import struct
-import zlib
 
 from dicom_tools.dicom.dictionary import entry, keyword
 from dicom_tools.dicom.syntaxes import DEFLATED, EXPLICIT_BE, IMPLICIT_LE
@@ -44,7 +42,8 @@ if TYPE_CHECKING:
     from dicom_tools.dicom.source import Source
 
 # What the reader walks: a file's bytes, a memory map of it, or bytes received in memory.
-Buffer = bytes | bytearray | mmap.mmap
+# (mmap and zlib are imported where a file is mapped or inflated: C modules cost start-up)
+Buffer = bytes | bytearray | memoryview  # or an mmap.mmap
 # Map files this large instead of reading them: a CT slice's pixel data is never copied (a
 # series through `info` costs its headers), and mapping is no slower from here on.
 _MMAP_FROM = 64 << 10
@@ -223,7 +222,7 @@ class ParsedFile(_Record):
 
     def close(self) -> None:
         for buf in (self.buffer, self.meta_buffer):
-            if isinstance(buf, mmap.mmap) and not buf.closed:
+            if getattr(buf, "closed", True) is False:  # a memory map still open
                 # a view of it still held: it is unmapped when the last view goes
                 with contextlib.suppress(BufferError):
                     buf.close()
@@ -236,6 +235,10 @@ class _Broken(Exception):
         super().__init__(message)
         self.code = code
         self.offset = offset
+
+
+def _name(tag: int) -> str:
+    return keyword(tag) or format_tag(tag)
 
 
 class _NeedMore(Exception):
@@ -273,14 +276,16 @@ class _Walker:
         # the last position whose header (and look-ahead) the buffer holds
         self.limit = self.avail - _LOOKAHEAD if self.partial else self.size + 1
         self.problems = problems
-        self.stack: list[str] = []  # path segments of the containers being walked
+        # the containers being walked: (sequence tag, item index), named only for a message
+        # (looking a keyword up loads the data dictionary)
+        self.stack: list[tuple[int, int]] = []
         self.keep = keep
         self.top: Item | None = None
 
     def path(self, tag: int | None = None) -> str:
-        parts = list(self.stack)
+        parts = [f"{_name(seq)}[{index}]" for seq, index in self.stack]
         if tag is not None:
-            parts.append(keyword(tag) or format_tag(tag))
+            parts.append(_name(tag))
         return ".".join(parts)
 
     def problem(self, code: str, message: str, tag: int | None, offset: int | None = None) -> None:
@@ -449,7 +454,6 @@ class _Walker:
         el.items = []
         l_ = "<L" if little else ">L"
         hh = "<HH" if little else ">HH"
-        name = keyword(el.tag) or format_tag(el.tag)
         complete = 0  # items read to their end; a broken one is dropped, not checked
         try:
             while pos < end or undefined:
@@ -489,7 +493,7 @@ class _Walker:
                     )
                 item = Item(pos)
                 el.items.append(item)
-                self.stack.append(f"{name}[{len(el.items) - 1}]")
+                self.stack.append((el.tag, len(el.items) - 1))
                 try:
                     if length == UNDEFINED:
                         pos = self.walk(pos + 8, end, explicit, little, item, True)
@@ -512,7 +516,7 @@ class _Walker:
                 raise  # the file ends here: nothing after it to go on with
             self.problem(exc.code, f"broken sequence: {exc}", el.tag, exc.offset)
             if undefined:
-                raise _Broken(f"cannot find the end of {name}") from None
+                raise _Broken(f"cannot find the end of {_name(el.tag)}") from None
             return end
         return pos
 
@@ -597,6 +601,8 @@ def parse_file(
                 parsed.head_only = True
                 return parsed
         if size >= _MMAP_FROM or (mapped and size):
+            import mmap
+
             buf: Buffer = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         else:
             f.seek(0)
@@ -669,6 +675,8 @@ def _parse(
     if deflated and walker.partial:
         raise _NeedMore
     if deflated:
+        import zlib
+
         inflater = zlib.decompressobj(-zlib.MAX_WBITS)
         try:
             buf = inflater.decompress(bytes(buf[pos:]))
