@@ -592,6 +592,7 @@ def _run_many(
     out = sys.stdout
     for n, item in enumerate(found, 1):
         if item.problem is not None:
+            out.flush()  # what came before, then the error: in order on a terminal
             print(f"{PROG} {spec.verb}: error: {item.problem}", file=sys.stderr)
             failed += 1
             continue
@@ -604,6 +605,7 @@ def _run_many(
                 target = names.reserve(spec.infer_output(item.path, folder, options))
             result = run(item.path, target)
         except Exception as exc:
+            out.flush()
             _error(spec, exc, str(item.path), debug)
             failed += 1
             continue
@@ -620,7 +622,7 @@ def _run_many(
                 out.write(f"{item.path}\n")
             if text:
                 out.write(text if text.endswith("\n") else text + "\n")
-        out.flush()
+    out.flush()
     if done == 0:
         if made is not None:
             with contextlib.suppress(OSError):
