@@ -565,9 +565,6 @@ def _run_many(
     """Run ``spec`` on every input in turn: text under a header line per file (as ``dcmdump
     +F``), or with ``--json`` one JSON object per line; a file that fails is reported on stderr
     and skipped. Exit 0 when all succeed, 1 when some fail, 2 when none could be read."""
-    import contextlib
-    import json
-
     from dicom_tools import files
     from dicom_tools.errors import UsageError, option
 
@@ -612,6 +609,8 @@ def _run_many(
         done += 1
         reported = reported or result.failed
         if as_json:
+            import json
+
             record = {"file": str(item.path), "ok": not result.failed}
             record["data"] = result.data  # dump's: the DICOM JSON model
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -625,6 +624,8 @@ def _run_many(
     out.flush()
     if done == 0:
         if made is not None:
+            import contextlib
+
             with contextlib.suppress(OSError):
                 made.rmdir()  # only if empty: nothing half-written is left behind
         return 2

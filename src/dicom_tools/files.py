@@ -64,8 +64,6 @@ def find_inputs(inputs: Iterable[str], recursive: bool = False) -> list[Found]:
     """The files named by ``inputs``, in order: files as given (a missing one is kept, so
     the operation reports it in its own words), folders listed (subfolders too when
     ``recursive``), patterns expanded (``**`` crosses folders when ``recursive``)."""
-    import glob
-
     found: list[Found] = []
     seen: set[str] = set()
 
@@ -80,6 +78,8 @@ def find_inputs(inputs: Iterable[str], recursive: bool = False) -> list[Found]:
             for path in _walk(name, recursive):
                 add(path)
         elif is_pattern(name):
+            import glob  # patterns only (it imports re)
+
             matches = sorted(glob.glob(name, recursive=recursive))
             files = 0
             for match in matches:

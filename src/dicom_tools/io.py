@@ -6,7 +6,6 @@ needs pydicom (see ``dicom_tools.context`` for why it is a process constant, not
 
 from __future__ import annotations
 
-import contextlib
 import io as _io
 import os
 import struct
@@ -21,7 +20,6 @@ from dicom_tools.errors import InputError, UsageError
 # typing and collections cost start-up time (every command loads this module)
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
     from typing import Any
 
@@ -199,27 +197,42 @@ def describe_exception(exc: BaseException) -> str:
     return msg if len(msg) <= 300 else msg[:297] + "..."
 
 
-@contextlib.contextmanager
-def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it into place only if the block succeeds."""
-    import tempfile  # only writers pay for it (it imports random, hashlib, shutil)
-    from pathlib import Path
+class atomic_output:  # lower case: it reads, and was, a function (``with atomic_output(p)``)
+    """Give a temporary path beside ``path``; rename it into place only if the block succeeds
+    (a class, not ``contextlib.contextmanager``: contextlib costs every command's start-up)."""
 
-    target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise UsageError(f"{target}: output folder {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, target)
-    except BaseException:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = path
+
+    def __enter__(self) -> Path:
+        import tempfile  # only writers pay for it (it imports random, hashlib, shutil)
+        from pathlib import Path
+
+        target = self.target = Path(self.path)
+        parent = target.parent if str(target.parent) else Path(".")
+        if not parent.is_dir():
+            raise UsageError(f"{target}: output folder {parent} does not exist")
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+        os.close(fd)
+        self.tmp = Path(tmp)
+        return self.tmp
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        try:
+            if kind is None:
+                os.chmod(self.tmp, 0o644)
+                os.replace(self.tmp, self.target)
+                return
+        except BaseException:
+            self._discard()
+            raise
+        self._discard()  # the block failed: its exception goes on
+
+    def _discard(self) -> None:
+        import contextlib  # only on failure
+
         with contextlib.suppress(OSError):
-            tmp_path.unlink()
-        raise
+            self.tmp.unlink()
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:

@@ -312,10 +312,9 @@ class OpSpec(_Frozen):
         return self.name.replace("_", "-")
 
     def function(self) -> Callable[..., Any]:
-        import importlib
-
         module, _, attr = self.func.partition(":")
-        return getattr(importlib.import_module(module), attr)
+        __import__(module)  # importlib would be one more module on every command's start-up
+        return getattr(sys.modules[module], attr)
 
     def option(self, name: str) -> Option | None:
         return next((o for o in self.options if o.name == name), None)

@@ -8,11 +8,34 @@ UL; every lookup is cached.
 
 from __future__ import annotations
 
-from functools import cache
 from operator import itemgetter
 
 # Start-up matters here (every header command looks tags up), so no typing at run time and
 # the generated tables are plain strings, split on first use: see scripts/gen_dicom_tables.py.
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+_MISSING = object()
+
+
+def cache(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``functools.cache`` for functions of positional, hashable arguments, without
+    functools: it imports collections, milliseconds of every command's start-up."""
+    memo: dict[Any, Any] = {}
+    get = memo.get
+
+    def cached(*args: Any) -> Any:
+        value = get(args, _MISSING)
+        if value is _MISSING:
+            value = memo[args] = func(*args)
+        return value
+
+    cached.__doc__, cached.__name__, cached.__wrapped__ = func.__doc__, func.__name__, func  # type: ignore[attr-defined]
+    cached.cache_clear = memo.clear  # type: ignore[attr-defined]
+    return cached
 
 
 class Entry(tuple):

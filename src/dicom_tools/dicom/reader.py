@@ -25,7 +25,6 @@ when someone asks for it, so a large file costs its element tree, not its size.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import struct
 
@@ -223,9 +222,10 @@ class ParsedFile(_Record):
     def close(self) -> None:
         for buf in (self.buffer, self.meta_buffer):
             if getattr(buf, "closed", True) is False:  # a memory map still open
-                # a view of it still held: it is unmapped when the last view goes
-                with contextlib.suppress(BufferError):
+                try:  # noqa: SIM105  (contextlib would cost every command's start-up)
                     buf.close()
+                except BufferError:  # a view of it still held: unmapped when the last goes
+                    pass
 
 
 class _Broken(Exception):

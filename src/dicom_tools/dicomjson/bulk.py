@@ -7,7 +7,6 @@ inside the JSON file's folder.
 
 from __future__ import annotations
 
-import base64
 import binascii
 
 from dicom_tools.dicomjson.model import ModelError, is_string, where
@@ -55,8 +54,9 @@ class BulkSink:
 
 
 def inline_binary_text(data: bytes) -> str:
-    """The base64 text of an InlineBinary value."""
-    return base64.b64encode(data).decode("ascii")
+    """The base64 text of an InlineBinary value (binascii: the base64 module imports re, which
+    the to-json header path does without)."""
+    return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
 def inline_binary(value: Any, path: str) -> bytes:
@@ -65,6 +65,8 @@ def inline_binary(value: Any, path: str) -> bytes:
         raise ModelError(f"{where(path)}: InlineBinary must be a base64 string")
     if "\n" in value or "\r" in value or " " in value:
         value = "".join(value.split())
+    import base64  # decoding (from-json) only
+
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):

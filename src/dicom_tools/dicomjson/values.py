@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import struct
 import warnings
-from array import array
 
 from dicom_tools.dicom.charsets import python_codecs
 
@@ -94,6 +93,8 @@ def float_json(x: float, single: bool) -> str:
 
 def swap_bytes(data: bytes, size: int) -> bytes:
     """Reverse the byte order of each ``size``-byte word (a trailing partial word is kept)."""
+    from array import array  # big endian files only (it imports collections.abc)
+
     end = len(data) - len(data) % size
     words = array({2: "H", 4: "I", 8: "Q"}[size])
     words.frombytes(data[:end])

@@ -26,11 +26,9 @@ with non-ASCII bytes, bytes invalid in their character set) are converted by the
 
 from __future__ import annotations
 
-import contextlib
 import struct
-from functools import cache
 
-from dicom_tools.dicom.dictionary import tags_of_vr, uid_name
+from dicom_tools.dicom.dictionary import cache, tags_of_vr, uid_name
 from dicom_tools.dicom.reader import UNDEFINED, ParsedFile
 from dicom_tools.dicom.syntaxes import by_uid
 from dicom_tools.dicom.tags import EXTENDED_OFFSET_TABLE, PIXEL_DATA
@@ -133,8 +131,7 @@ def _chunks(
         else:
             yield from _walk(parsed, max_depth, limit, path, ts_text)
     finally:
-        with contextlib.suppress(BufferError):
-            parsed.close()
+        parsed.close()  # (a memory map still viewed is unmapped when the view goes)
 
 
 def _walk(

@@ -11,7 +11,6 @@ JSON file's folder; their ``BulkDataURI`` is a relative URI reference from that 
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 from dicom_tools.dicom.dictionary import uid_name
@@ -95,6 +94,8 @@ def to_json(
     try:
         write_bytes_atomic(output, converted.text.encode("utf-8"))
     except BaseException:
+        import contextlib  # failures only: not on the header path
+
         for p in written:
             with contextlib.suppress(OSError):
                 p.unlink()
@@ -116,6 +117,8 @@ def _write_bulk(bulk: BulkSink) -> list[Path]:
             write_bytes_atomic(target, blob)
             written.append(target)
     except BaseException:
+        import contextlib  # failures only: not on the header path
+
         for p in written:
             with contextlib.suppress(OSError):
                 p.unlink()
