@@ -302,6 +302,20 @@ class _Walker:
             "truncated",
         )
 
+    def _no_item_header(
+        self, el: Element, pos: int, end: int, number: int, otherwise: str
+    ) -> _Broken:
+        """Fewer than 8 bytes where item ``number`` of ``el`` (or its delimiter) belongs: the
+        end of the file, or (``otherwise``) the end of its container."""
+        if pos >= end >= self.size:
+            return _Broken(
+                f"end of file inside {self.path(el.tag)} before its Sequence Delimitation Item",
+                "truncated",
+            )
+        if end >= self.size:
+            return self._header_cut(f"item {number} of {format_tag(el.tag)}", pos, 8)
+        return _Broken(otherwise)
+
     def _element_cut(self, pos: int, explicit: bool, little: bool) -> _Broken:
         """An element header that the end of the file cuts short: its tag when 4 bytes remain,
         its header's size from its VR (as written, else the dictionary's)."""
@@ -458,17 +472,13 @@ class _Walker:
         try:
             while pos < end or undefined:
                 if pos + 8 > end:
-                    if pos >= end >= self.size:
-                        raise _Broken(
-                            f"end of file inside {self.path(el.tag)} before its Sequence "
-                            "Delimitation Item",
-                            "truncated",
-                        )
-                    if end >= self.size:
-                        raise self._header_cut(
-                            f"item {len(el.items) + 1} of {format_tag(el.tag)}", pos, 8
-                        )
-                    raise _Broken(f"sequence runs past its container at byte {pos}")
+                    raise self._no_item_header(
+                        el,
+                        pos,
+                        end,
+                        len(el.items) + 1,
+                        f"sequence runs past its container at byte {pos}",
+                    )
                 if pos > self.limit:
                     raise _NeedMore
                 group, elem = struct.unpack_from(hh, self.buf, pos)
@@ -527,17 +537,13 @@ class _Walker:
         fmt = "<HHL" if little else ">HHL"
         while True:
             if pos + 8 > end:
-                if pos >= end >= self.size:
-                    raise _Broken(
-                        f"end of file inside {self.path(el.tag)} before its Sequence "
-                        "Delimitation Item",
-                        "truncated",
-                    )
-                if end >= self.size:
-                    raise self._header_cut(
-                        f"item {len(el.fragments) + 1} of {format_tag(el.tag)}", pos, 8
-                    )
-                raise _Broken("encapsulated pixel data has no Sequence Delimitation Item")
+                raise self._no_item_header(
+                    el,
+                    pos,
+                    end,
+                    len(el.fragments) + 1,
+                    "encapsulated pixel data has no Sequence Delimitation Item",
+                )
             group, elem, length = struct.unpack_from(fmt, self.buf, pos)
             tag = group << 16 | elem
             if tag == SEQ_END:
