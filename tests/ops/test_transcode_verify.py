@@ -107,6 +107,8 @@ def test_verify_on_good_data_copies_and_says_so(tmp_path):
     assert np.array_equal(pydicom.dcmread(out).pixel_array, pydicom.dcmread(src).pixel_array)
 
 
+# SC_rgb_jpeg.dcm declares explicit VR and is implicit: pydicom says so when reading it here.
+@pytest.mark.filterwarnings("ignore:Expected explicit VR:UserWarning")
 def test_header_corruption_of_a_jpeg_is_caught(tmp_path):
     # Entropy-coded JPEG data is decoded leniently (libjpeg only warns), so break the header.
     src = corpus_file("SC_rgb_jpeg.dcm")
