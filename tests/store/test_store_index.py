@@ -490,3 +490,31 @@ def test_store_is_not_on_the_header_path():
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2] / "src"))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_time_ranges_and_case(store):
+    """TM ranges include a bound's whole hour/minute ("-1200" takes 12:00:30); text matching is
+    case-sensitive but for PN."""
+    times = {"080000": "Alpha^One", "1200": "beta^two", "120030": "Gamma^Three", "235959.5": "X"}
+    uids = {}
+    for time_, name in times.items():
+        data = synthesise(1, TEST_FILES / "CT_small.dcm")[0]
+        ds = pydicom.dcmread(io.BytesIO(data))
+        ds.StudyTime, ds.PatientName, ds.StudyDescription = time_, name, name.upper()
+        buf = io.BytesIO()
+        ds.save_as(buf)
+        store.ingest(buf.getvalue())
+        uids[time_] = str(ds.StudyInstanceUID)
+
+    def of(*keys: str) -> set[str]:
+        return {uids[k] for k in keys}
+
+    assert _studies(store, StudyTime="-1200") == of("080000", "1200", "120030")
+    assert _studies(store, StudyTime="1200-") == of("1200", "120030", "235959.5")
+    assert _studies(store, StudyTime="0800-115959") == of("080000")
+    assert _studies(store, StudyTime="1200") == of("1200")
+    assert _studies(store, PatientName="BETA*") == of("1200")  # PN: any case
+    assert _studies(store, StudyDescription="beta*") == set()  # LO: case-sensitive
+    assert _studies(store, StudyDescription="BETA*") == of("1200")
+    with pytest.raises(UsageError, match="StudyTime"):
+        store.query("study", {"StudyTime": "25h"})
