@@ -18,13 +18,18 @@ import pytest
 from conftest import TEST_FILES, dcmdump_lines, run_cli
 from PIL import Image
 from pydicom.pixels import apply_modality_lut
-
-from webclient import client, make_client, upload  # noqa: F401  (client: a fixture)
+from webclient import make_client, upload
 
 CT = TEST_FILES / "CT_small.dcm"
 MR = TEST_FILES / "MR_small.dcm"
 RGB2 = TEST_FILES / "SC_rgb_rle_2frame.dcm"  # colour, two frames, RLE
 RTPLAN = TEST_FILES / "rtplan.dcm"  # no pixel data
+
+
+@pytest.fixture
+def client(tmp_path):
+    with make_client(tmp_path) as c:
+        yield c
 
 
 def cli_json(*args) -> dict:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from dicom_tools.web.app import create_app
@@ -18,12 +17,6 @@ def make_client(tmp_path: Path, **settings) -> TestClient:
     settings.setdefault("samples", False)
     app = create_app(Settings(data_dir=os.fspath(tmp_path / "store"), **settings))
     return TestClient(app, raise_server_exceptions=False)
-
-
-@pytest.fixture
-def client(tmp_path):
-    with make_client(tmp_path) as c:
-        yield c
 
 
 def upload(client: TestClient, path: Path | str, **kw):
