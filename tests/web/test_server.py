@@ -16,6 +16,7 @@ import sys
 import time
 
 import httpx
+import pydicom
 import pytest
 from conftest import TEST_FILES
 
@@ -201,3 +202,22 @@ def test_the_web_stack_loads_only_for_the_server(args):
         if line.startswith("import time:")
     }
     assert not WEB_STACK & imported, WEB_STACK & imported
+
+
+def test_several_workers_share_the_store(tmp_path):
+    port = free_port()
+    proc = web("--port", port, "--data-dir", tmp_path, "--workers", "2")
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        assert "4 instances" in proc.stdout.readline().decode()  # samples stored once, up front
+        wait_up(url, proc)
+        with open(CT, "rb") as f:
+            id = httpx.post(url + "api/upload", files={"file": ("ct.dcm", f)}, timeout=30).json()
+        ds = pydicom.dcmread(CT, stop_before_pixels=True)
+        pixels = ds.Rows * ds.Columns
+        for _ in range(4):  # whichever worker answers, it reads the same store
+            r = httpx.get(f"{url}api/stats/{id['filename']}", timeout=30)
+            assert r.status_code == 200 and r.json()["total_pixels"] == pixels
+    finally:
+        code, err = stop(proc)
+    assert code in (0, -signal.SIGINT) and "Traceback" not in err, err
