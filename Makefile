@@ -16,12 +16,12 @@ $(STAMP): pyproject.toml $(wildcard src/dicom_tools/dicom/data/*.py)
 
 setup: $(STAMP)
 
-# The main job: summarise and render a sample file shipped with pydicom (into ./out/).
+# The main job: the web server (REST API and DICOMweb) on its embedded store under ./data,
+# given a few sample files on its first start; it prints its URL. Ctrl-C stops it.
+# PORT=N picks another port, ARGS adds options (e.g. ARGS="--token T --host 0.0.0.0").
+PORT ?= 3000
 run: setup
-	@mkdir -p out; \
-	SAMPLE=$$($(BIN)/python -c "from pydicom.data import get_testdata_file as f; print(f('CT_small.dcm'))"); \
-	set -x; $(BIN)/dicom-tools info "$$SAMPLE" && \
-	$(BIN)/dicom-tools to-image "$$SAMPLE" -o out/CT_small.png --window-center 40 --window-width 400
+	$(BIN)/dicom-tools web --port $(PORT) --data-dir data $(ARGS)
 
 # The references are required here: a missing dcmtk / GDCM / dicom3tools tool or reference file
 # fails the test that needs it (naming it) instead of skipping; a plain pytest run may skip.
