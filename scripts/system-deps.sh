@@ -20,6 +20,8 @@ TOOLS=(
   dcml2pnm:dcmtk
   dciodvfy:dicom3tools
   gdcmconv:libgdcm-tools
+  initdb:postgresql
+  pg_ctl:postgresql
 )
 
 missing_packages() {
@@ -41,6 +43,19 @@ if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get 
   tail -n 5 "$LOG" >&2
   exit 1
 fi
+
+# Debian keeps the server's programs in /usr/lib/postgresql/<version>/bin, off PATH (its
+# pg_wrapper covers the client tools only): link the cluster tools the tests run onto PATH.
+link_postgres_tools() {
+  local tool found
+  for tool in initdb pg_ctl postgres; do
+    command -v "$tool" >/dev/null 2>&1 && continue
+    for found in /usr/lib/postgresql/*/bin/"$tool"; do
+      [ -x "$found" ] && command -v ln >/dev/null 2>&1 && $SUDO ln -sf "$found" /usr/local/bin/"$tool"
+    done
+  done
+}
+link_postgres_tools
 
 status=0
 for pair in "${TOOLS[@]}"; do

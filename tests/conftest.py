@@ -50,6 +50,9 @@ REFERENCE_TOOLS = {
     "dcml2pnm": "dcmtk",
     "dciodvfy": "dicom3tools",
     "gdcmconv": "libgdcm-tools",
+    # the store's scale-out index: a throw-away cluster per test session (tests/postgres.py)
+    "initdb": "postgresql",
+    "pg_ctl": "postgresql",
 }
 
 

@@ -23,7 +23,7 @@ from conftest import (
 TESTS = Path(__file__).resolve().parent
 SCRIPT = TESTS.parent / "scripts" / "system-deps.sh"
 # Words of the tests' string literals that name a reference program.
-_TOOL_WORD = re.compile(r"\b(dcm[a-z0-9]+|gdcm[a-z0-9]+|dciodvfy)\b")
+_TOOL_WORD = re.compile(r"\b(dcm[a-z0-9]+|gdcm[a-z0-9]+|dciodvfy|initdb|pg_ctl)\b")
 NOT_TOOLS = {"dcmtk", "dcmread", "dcmwrite"}  # the toolkit and pydicom functions, not programs
 
 

@@ -32,6 +32,13 @@ EPILOG = (
 # The verbs of the CLI itself, beside the operations: (name, summary).
 OPS_HELP = "list the operations with their options"
 RUN_HELP = "execute a JSON contract request and print the response envelope"
+WEB_HELP = "serve the REST API and DICOMweb over an instance store"
+# The web front end, imported by name when its verb runs: the front ends stay independent of
+# each other (import-linter), and nothing of FastAPI, uvicorn or SQLAlchemy loads otherwise.
+WEB_ENTRY = "dicom_tools.web.server:main"
+WEB_TOKEN_ENV = "DICOM_TOOLS_WEB_TOKEN"  # the token without showing it in `ps`
+# The CLI's own verbs (not operations of the registry): parsed by argparse alone.
+OWN_VERBS = ("ops", "run", "web")
 RECURSIVE_FLAGS = ("-r", "--recursive")
 RECURSIVE_HELP = "descend into subfolders of a folder given as input"
 
@@ -163,7 +170,85 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             formatter_class=raw,
         )
         p.add_argument("request", nargs="?", default="-", help="request JSON file, or - for stdin")
+    if wanted in (None, "web"):
+        _add_web_parser(sub, raw)
     return parser
+
+
+def _add_web_parser(sub: Any, formatter: Any) -> None:
+    import textwrap
+
+    paragraphs = (
+        "Serve the REST API (/api, the seed's routes) and DICOMweb (/dicomweb: STOW-RS, "
+        "QIDO-RS, WADO-RS) over an instance store: blobs under --data-dir indexed in "
+        "SQLite there, or in PostgreSQL with --database-url. A new data directory is given "
+        "a few sample files on its first start. The URL is printed when the store is "
+        "ready; API documentation at /docs. Stop with Ctrl-C (or SIGTERM).\n\n"
+        "Security: the server listens on 127.0.0.1 unless --host says otherwise; any other "
+        "address needs --token (every /api and /dicomweb request must then carry "
+        "'Authorization: Bearer TOKEN') or an explicit --insecure, else the command "
+        f"refuses to start (exit 2). The token may also come from ${WEB_TOKEN_ENV}, which "
+        "keeps it out of the process list."
+    )
+    p = sub.add_parser(
+        "web",
+        help=WEB_HELP,
+        description="\n\n".join(textwrap.fill(t, 78) for t in "".join(paragraphs).split("\n\n")),
+        epilog=(
+            "examples:\n  dicom-tools web\n"
+            '  dicom-tools web --host 0.0.0.0 --port 8042 --token "$(cat token.txt)" '
+            "--cors https://viewer.example.org\n"
+            "  dicom-tools web --database-url postgresql+psycopg://user@db/dicom --workers 4"
+        ),
+        formatter_class=formatter,
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=3000, help="port to listen on (default: 3000)")
+    p.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="the store's folder: blobs, and the SQLite index unless --database-url "
+        "(default: $XDG_DATA_HOME/dicom-tools, else ~/.local/share/dicom-tools)",
+    )
+    p.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="index in this database instead of SQLite, e.g. postgresql+psycopg://user@host/db "
+        "(needs the 'postgres' extra); several servers may share it and one --data-dir",
+    )
+    who = p.add_mutually_exclusive_group()
+    who.add_argument(
+        "--token",
+        metavar="T",
+        help=f"bearer token required on every /api and /dicomweb request (or ${WEB_TOKEN_ENV})",
+    )
+    who.add_argument(
+        "--insecure",
+        action="store_true",
+        help="serve without a token on an address other machines can reach",
+    )
+    p.add_argument(
+        "--max-upload-mb",
+        type=float,
+        default=2048,
+        metavar="N",
+        help="largest request body in MiB; larger ones get 413 (default: 2048)",
+    )
+    p.add_argument(
+        "--cors",
+        action="append",
+        metavar="ORIGIN",
+        help="allow browser pages from ORIGIN (e.g. https://viewer.example.org, or *) to call "
+        "the server, Authorization header included; repeat for several (default: none)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes (default: 1); with SQLite they share the file, with "
+        "PostgreSQL the database",
+    )
 
 
 # --- the top-level help without argparse ------------------------------------------------------
@@ -245,7 +330,7 @@ def top_help(columns: int | None = None) -> str | None:
     for spec in registry.all_ops():
         label = spec.verb if spec.name == spec.verb else f"{spec.verb} ({spec.name})"
         entries.append((4, label, spec.summary))
-    entries += [(4, "ops", OPS_HELP), (4, "run", RUN_HELP)]
+    entries += [(4, "ops", OPS_HELP), (4, "run", RUN_HELP), (4, "web", WEB_HELP)]
     position = min(max(len(label) + indent for indent, label, _ in entries) + 2, 24)
     out = [usage, "", DESCRIPTION, "", "positional arguments:"]
     sections = [entries, [(2, label, text) for label, text in _GLOBAL_OPTIONS]]
@@ -340,7 +425,7 @@ def fast_parse(argv: list[str]) -> Any:
     a missing input) returns None: argparse then parses it, so every message and exit
     code stays argparse's own.
     """
-    if not argv or argv[0] in ("ops", "run") or argv[0].startswith("-"):
+    if not argv or argv[0] in OWN_VERBS or argv[0].startswith("-"):
         return None
     spec = registry.find(argv[0])
     if spec is None or argv[0] not in (spec.verb, spec.name):  # find() forgives spellings
@@ -437,7 +522,7 @@ def _parse(argv: list[str]) -> argparse.Namespace | None:
     fast = fast_parse(argv)
     if fast is not None:
         return fast  # type: ignore[no-any-return]
-    known = first in ("ops", "run") or (
+    known = first in OWN_VERBS or (
         not first.startswith("-") and first and registry.find(first) is not None
     )
     return build_parser(first if known else None).parse_args(argv)
@@ -494,6 +579,8 @@ def _main(argv: list[str]) -> int:
         return 0
     if args.verb == "run":
         return _run_request(args.request)
+    if args.verb == "web":
+        return _serve_web(args, debug)
 
     from dicom_tools.context import Context
 
@@ -529,6 +616,45 @@ def _main(argv: list[str]) -> int:
         out.write(text if text.endswith("\n") else text + "\n")
         out.flush()
     return 1 if result.failed else 0
+
+
+def _serve_web(args: Any, debug: bool) -> int:
+    """``dicom-tools web``: hand the options to the web front end, imported by name."""
+    import os
+
+    options = {
+        "host": args.host,
+        "port": args.port,
+        "data_dir": args.data_dir,
+        "database_url": args.database_url,
+        "token": args.token if args.token is not None else os.environ.get(WEB_TOKEN_ENV) or None,
+        "insecure": args.insecure,
+        "max_upload_mb": args.max_upload_mb,
+        "cors": args.cors or [],
+        "workers": args.workers,
+    }
+    module, _, attr = WEB_ENTRY.partition(":")
+    try:
+        try:
+            __import__(module)
+        except ImportError as exc:
+            from dicom_tools.errors import MissingDependencyError
+
+            raise MissingDependencyError(
+                f"the web server needs {exc.name or 'a package'}: pip install dicom-tools"
+            ) from None
+        return sys.modules[module].__dict__[attr](options)  # type: ignore[no-any-return]
+    except Exception as exc:
+        if debug:
+            raise
+        if isinstance(exc, DicomToolsError):
+            print(f"{PROG} web: error: {exc.render('cli')}", file=sys.stderr)
+            return exc.exit_code
+        msg = " ".join(str(exc).split()) or type(exc).__name__
+        print(
+            f"{PROG} web: error: {msg} ({type(exc).__name__}; rerun with --debug)", file=sys.stderr
+        )
+        return 2
 
 
 # --- many inputs in one process ----------------------------------------------------------
