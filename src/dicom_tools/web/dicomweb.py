@@ -49,7 +49,17 @@ CHUNK = 256 * 1024
 
 
 def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + router.prefix
+    """The absolute URL of ``/dicomweb`` for RetrieveURLs and BulkDataURIs, from the Host
+    header. dicomweb-client sends ``Host`` without the port; when the host named is the very
+    address the server listens on (a direct connection, not a proxy's public name), the port
+    it listens on is put back."""
+    url = request.base_url
+    server = request.scope.get("server")
+    if url.port is None and server and url.hostname == server[0]:
+        default = {"http": 80, "https": 443}.get(url.scheme)
+        if server[1] != default:
+            url = url.replace(port=server[1])
+    return str(url).rstrip("/") + router.prefix
 
 
 def _not_acceptable(what: str, accept: str | None) -> HTTPException:
