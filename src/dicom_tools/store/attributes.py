@@ -50,8 +50,12 @@ _KEYWORDS = {
     ),
 }
 # Where a level's rows live: patients and studies share the study table.
-TABLE_OF_LEVEL = {"patient": "studies", "study": "studies", "series": "series",
-                  "instance": "instances"}  # fmt: skip
+TABLE_OF_LEVEL = {
+    "patient": "studies",
+    "study": "studies",
+    "series": "series",
+    "instance": "instances",
+}
 
 # Computed at query time (PS3.18 Table 6.7.1-2: counts and Modalities in Study).
 COUNTS = {

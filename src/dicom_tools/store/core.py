@@ -146,8 +146,9 @@ class Store:
     # --- opening ---------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, data_dir: str | os.PathLike[str] | None = None,
-             database_url: str | None = None) -> Store:  # fmt: skip
+    def open(
+        cls, data_dir: str | os.PathLike[str] | None = None, database_url: str | None = None
+    ) -> Store:
         """Open (creating and migrating as needed) the store in ``data_dir``; runs start-up
         recovery when no other process has it open."""
         path = Path(data_dir) if data_dir is not None else default_data_dir()
@@ -359,8 +360,11 @@ class Store:
         attrs = [a for lvl in scope for a in ATTRIBUTES[lvl]]
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
-            key = {"patient": "PatientID", "study": "StudyInstanceUID",
-                   "series": "SeriesInstanceUID"}.get(level)  # fmt: skip
+            key = {
+                "patient": "PatientID",
+                "study": "StudyInstanceUID",
+                "series": "SeriesInstanceUID",
+            }.get(level)
             extra = counts(conn, level, [r._mapping[key] for r in rows]) if key else {}
         out = []
         for row in rows:

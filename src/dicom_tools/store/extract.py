@@ -53,8 +53,9 @@ def extract(src: Source) -> Extracted:
 
 def _extract(parsed: ParsedFile, name: str) -> Extracted:
     if not parsed.meta.elements or not parsed.transfer_syntax:
-        raise InputError(f"{name}: no file meta information with a Transfer Syntax UID (not a "
-                         "Part 10 instance)")  # fmt: skip
+        raise InputError(
+            f"{name}: no file meta information with a Transfer Syntax UID (not a Part 10 instance)"
+        )
     charset_elem = parsed.dataset.get(SPECIFIC_CHARACTER_SET)
     charset = ""
     if charset_elem is not None:

@@ -183,8 +183,9 @@ def build_query(
                 )
             continue
         if attr.level not in scope or attr in COMPUTED[attr.level]:
-            raise UsageError(f"{attr.keyword} is not an attribute the store matches at {level} "
-                             "level")  # fmt: skip
+            raise UsageError(
+                f"{attr.keyword} is not an attribute the store matches at {level} level"
+            )
         cond = condition(attr, _column(attr), value, fuzzy)
         if cond is not None:
             where.append(cond)

@@ -63,7 +63,7 @@ def summary(store: Any, record: Any) -> dict[str, Any]:
 
 def _ingest(store: Any, data: BinaryIO) -> dict[str, Any]:
     data.seek(0)
-    stored = store.ingest(data)
+    stored = store.ingest(data, name="upload")
     return summary(store, stored.record)
 
 

@@ -55,7 +55,16 @@ def _say(text: str) -> None:
 
 
 def serve(settings: Settings) -> int:
-    """Run the server until it is stopped (SIGINT/SIGTERM); 0 after a clean stop."""
+    """Run the server until it is stopped. Ctrl-C (SIGINT) is a requested stop: 0 once the
+    requests in flight are done and the store is closed. SIGTERM stops it as gracefully, then
+    uvicorn re-raises the signal, so the process ends by it (what service managers expect)."""
+    try:
+        return _serve(settings)
+    except KeyboardInterrupt:  # uvicorn re-raises the SIGINT it handled (or it came early)
+        return 0
+
+
+def _serve(settings: Settings) -> int:
     import uvicorn
 
     from dicom_tools.web.app import app_from_env, create_app, open_store

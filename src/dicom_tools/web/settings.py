@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -19,12 +18,6 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
 DEFAULT_MAX_UPLOAD_MB = 2048  # 2 GB
 ENV = "DICOM_TOOLS_WEB_SETTINGS"  # how worker processes receive the settings (--workers N)
-
-
-def default_data_dir() -> Path:
-    """The user's data directory: $XDG_DATA_HOME/dicom-tools, else ~/.local/share/dicom-tools."""
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local/share")
-    return Path(base) / "dicom-tools"
 
 
 def is_loopback(host: str) -> bool:
@@ -60,7 +53,11 @@ class Settings:
 
     @property
     def store_dir(self) -> Path:
-        return Path(self.data_dir) if self.data_dir else default_data_dir()
+        if self.data_dir:
+            return Path(self.data_dir)
+        from dicom_tools.store import default_data_dir
+
+        return default_data_dir()
 
     @property
     def url(self) -> str:
