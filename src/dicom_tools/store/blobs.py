@@ -71,7 +71,7 @@ class Blobs:
                         digest.update(chunk)
                         size += len(chunk)
                 f.flush()
-                os.fsync(f.fileno())
+                os.fdatasync(f.fileno())
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
@@ -81,10 +81,13 @@ class Blobs:
         """Rename ``temp`` to the blob of ``uid`` (replacing a stray one: callers hold the
         index row of ``uid``, so nobody else is placing it). Call ``settle`` after commit."""
         final = self.path(uid)
-        if not final.parent.is_dir():
-            final.parent.mkdir(parents=True, exist_ok=True)
-            _fsync_dir(final.parent.parent)
-            _fsync_dir(self.root)
+        if not final.parent.is_dir():  # a new folder's name made durable in its parent
+            for folder in (final.parent.parent, final.parent):
+                try:
+                    folder.mkdir()
+                except FileExistsError:
+                    continue
+                _fsync_dir(folder.parent)
         os.replace(temp, final)
         return final
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import Engine, create_engine, event, insert, select
+from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.exc import IntegrityError
 
 from dicom_tools.dicom.source import Source
@@ -212,7 +212,7 @@ class Store:
             else:
                 temp, sha, size = self.blobs.write_temp(data)
                 info = extract(Source(name or "<stream>", path=temp))
-            return self._commit(info, temp, sha, size)
+            return self._commit(info, temp, sha, size, checked=isinstance(data, bytes))
         finally:
             if temp is not None:
                 temp.unlink(missing_ok=True)
@@ -228,12 +228,17 @@ class Store:
             )
         return Stored(record, created=False)
 
-    def _commit(self, info: Extracted, temp: Path | None, sha: str, size: int) -> Stored:
+    def _commit(
+        self, info: Extracted, temp: Path | None, sha: str, size: int, checked: bool = False
+    ) -> Stored:
+        """Index ``info`` and place its blob (``temp``; None: the blob is in place already).
+        ``checked``: the caller found no row for the UID a moment ago."""
         v = info.values
         uid = info.sop_instance_uid
-        existing = self._existing(uid, sha)
-        if existing is not None:
-            return existing
+        if not checked:
+            existing = self._existing(uid, sha)
+            if existing is not None:
+                return existing
         final = None
         try:
             with self.engine.begin() as conn:
@@ -250,7 +255,7 @@ class Store:
                     size=size,
                     sha256=sha,
                 )
-                conn.execute(insert(instances).values(row))  # claims the UID (or waits)
+                conn.execute(instances.insert(), row)  # claims the UID (or waits)
                 if temp is not None:
                     final = self.blobs.place(temp, uid)
         except IntegrityError:
@@ -266,19 +271,28 @@ class Store:
             raise
         if final is not None:
             self.blobs.settle(final)
-        record = self.get(uid)
-        assert record is not None
+        record = InstanceRecord(
+            id=row["id"],
+            sop_instance_uid=uid,
+            sop_class_uid=v["SOPClassUID"],
+            series_instance_uid=v["SeriesInstanceUID"],
+            study_instance_uid=v["StudyInstanceUID"],
+            patient_id=v["PatientID"],
+            transfer_syntax=info.transfer_syntax,
+            size=size,
+            sha256=sha,
+            instance_number=v["InstanceNumber"],
+            rows=v["Rows"],
+            columns=v["Columns"],
+            number_of_frames=v["NumberOfFrames"],
+        )
         return Stored(record, created=True)
 
     @staticmethod
     def _insert_missing(conn: Any, table: Any, key: str, row: dict[str, Any]) -> None:
         """Insert ``row`` unless its key is there (the first instance of a study or series
         sets its attributes)."""
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        conn.execute(dialect_insert(table).values(row).on_conflict_do_nothing(index_elements=[key]))
+        conn.execute(_insert_or_nothing(conn.dialect.name, table.name, key), row)
 
     # --- lookup ----------------------------------------------------------------------------
 
@@ -423,6 +437,25 @@ class Store:
             rec.rows_dropped = len(gone)
         self.recovery = rec
         return rec
+
+
+_INSERTS: dict[tuple[str, str], Any] = {}
+
+
+def _insert_or_nothing(dialect: str, table: str, key: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING for ``table``, built once (parameters come apart, so
+    SQLAlchemy compiles it once)."""
+    stmt = _INSERTS.get((dialect, table))
+    if stmt is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        target = studies if table == "studies" else series_table
+        stmt = _INSERTS[dialect, table] = dialect_insert(target).on_conflict_do_nothing(
+            index_elements=[key]
+        )
+    return stmt
 
 
 def _drop_empty(conn: Any) -> None:
