@@ -280,6 +280,43 @@ class PixelSource:
             for arr, _ in dec.iter_array(source, validate=True, raw=False, **opts):
                 yield arr
 
+    def stored_frame(self, index: int) -> bytes | None:
+        """Frame ``index``'s bytes as stored, not decoded: an encapsulated frame's fragments
+        joined (its codestream), or a native frame's bytes when the file stores them little
+        endian and byte aligned; None for a native frame that must be decoded instead
+        (big endian, 1-bit, deflated). Serves DICOMweb frame retrieval without re-encoding."""
+        self.check_frame(index)
+        syntax = self.syntax
+        if self.native and (
+            syntax is None
+            or not syntax.little_endian
+            or syntax.deflated
+            or self.bits_allocated == 1
+        ):
+            return None
+        size = self.frame_bytes
+        with self._source() as (source, opts):
+            direct = hasattr(source, "read")
+            if self.native:
+                if direct:
+                    source.seek(index * size, 1)
+                    data = source.read(size)
+                else:
+                    data = bytes(source[self.tag].value[index * size : (index + 1) * size])
+                if len(data) != size:
+                    raise InputError(f"{self.name}: pixel data ends inside frame {index}")
+                return data
+            from pydicom.encaps import get_frame
+
+            buffer = source if direct else source[self.tag].value
+            with _decode_errors(self):
+                return get_frame(
+                    buffer,
+                    index,
+                    extended_offsets=opts.get("extended_offsets"),
+                    number_of_frames=self.frames,
+                )
+
     def iter_stored(self) -> Iterator[tuple[np.ndarray, str]]:
         """(frame, its photometric interpretation) with the stored samples, for re-encoding.
 
