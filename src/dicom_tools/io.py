@@ -42,7 +42,7 @@ def _pydicom() -> Any:
     return pydicom
 
 
-def check_input_file(path: str | os.PathLike[str]) -> str:
+def check_input_file(path: str | os.PathLike[str], name: str | None = None) -> str:
     """``path`` (spelled as ``str(Path(path))``) if it names a readable, non-empty regular file;
     one ``stat`` and no pathlib: a command given a whole series checks every file."""
     import stat
@@ -50,22 +50,23 @@ def check_input_file(path: str | os.PathLike[str]) -> str:
     from dicom_tools.dicom.source import normal_path
 
     p = normal_path(os.fspath(path))
+    label = p if name is None else name  # what messages call it
     try:
         st = os.stat(p)
     except FileNotFoundError:
-        raise InputError(f"{p}: no such file") from None
+        raise InputError(f"{label}: no such file") from None
     except PermissionError:
-        raise InputError(f"{p}: permission denied") from None
+        raise InputError(f"{label}: permission denied") from None
     except (OSError, ValueError) as exc:
-        raise InputError(f"{p}: {getattr(exc, 'strerror', None) or exc}") from None
+        raise InputError(f"{label}: {getattr(exc, 'strerror', None) or exc}") from None
     if stat.S_ISDIR(st.st_mode):
-        raise InputError(f"{p}: is a directory, expected a file")
+        raise InputError(f"{label}: is a directory, expected a file")
     if not stat.S_ISREG(st.st_mode):
-        raise InputError(f"{p}: not a regular file")
+        raise InputError(f"{label}: not a regular file")
     if not os.access(p, os.R_OK):
-        raise InputError(f"{p}: permission denied")
+        raise InputError(f"{label}: permission denied")
     if st.st_size == 0:
-        raise InputError(f"{p}: empty file")
+        raise InputError(f"{label}: empty file")
     return p
 
 
@@ -74,7 +75,7 @@ def check_input(src: Source) -> Source:
     otherwise the one-line InputError naming it."""
     if src.filename is not None:
         if not src.checked:  # the registry checks every input once, before the operation
-            check_input_file(src.filename)
+            check_input_file(src.filename, name=src.name)
             src.checked = True
     elif not src.read_bytes():
         raise InputError(f"{src.name}: empty input")
@@ -104,11 +105,16 @@ def read_dataset(
         head = data[:132]
         src = path
     else:
-        p = check_input_file(path.filename if isinstance(path, Source) else path)  # type: ignore[arg-type]
-        with open(p, "rb") as f:
+        if isinstance(path, Source):  # messages name it as the caller does (a stored blob...)
+            fs = check_input_file(path.filename, name=path.name)  # type: ignore[arg-type]
+            src = path
+        else:
+            fs = check_input_file(path)
+            src = Source.from_path(fs)
+        p = src.name
+        with open(fs, "rb") as f:
             head = f.read(132)
         data = None
-        src = Source.from_path(p)
     has_preamble = head[128:132] == b"DICM"
     has_prefix_only = head[:4] == b"DICM"  # some writers omit the preamble but keep "DICM"
     if not (has_preamble or has_prefix_only or looks_like_raw_dataset(head)):
@@ -120,7 +126,7 @@ def read_dataset(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             ds = dcmread(
-                p if data is None else _io.BytesIO(data),
+                fs if data is None else _io.BytesIO(data),
                 force=True,
                 stop_before_pixels=stop_before_pixels,
                 defer_size=defer_size,
@@ -136,7 +142,7 @@ def read_dataset(
             for tag, elem in list(ds._dict.items()):
                 if getattr(elem, "value", b"") is not None:
                     ds[tag]
-            check_items(p, ds, data)
+            check_items(src, ds)
     except InputError:
         raise
     except Exception as exc:  # pydicom raises many types for malformed input
@@ -154,9 +160,11 @@ def check_items(path: Path | str | Source, ds: Dataset, data: bytes | None = Non
     ``data`` holds the bytes of an in-memory instance (``path`` is then only its name); a
     ``Source`` brings its own (its bytes when in memory, its path when a file).
     """
+    label = path
     if isinstance(path, Source):
         data = path.read_bytes() if path.in_memory else None
-        path = path.name if path.in_memory else path.path  # type: ignore[assignment]
+        label = path.name
+        path = path.name if path.in_memory else path.filename  # type: ignore[assignment]
     if ds.file_meta.get("TransferSyntaxUID") == DEFLATED:
         return
     if data is None and not ds.filename:
@@ -179,12 +187,12 @@ def check_items(path: Path | str | Source, ds: Dataset, data: bytes | None = Non
                 )
                 if (group, element) != (0xFFFE, 0xE000):
                     raise InputError(
-                        f"{path}: broken sequence {elem.tag}: item {n} at byte {pos} has tag "
+                        f"{label}: broken sequence {elem.tag}: item {n} at byte {pos} has tag "
                         f"{format_tag(group << 16 | element)} instead of (FFFE,E000)"
                     )
                 if length != 0xFFFFFFFF and pos + 8 + length > size:
                     raise InputError(
-                        f"{path}: broken sequence {elem.tag}: item {n} claims {length} bytes, "
+                        f"{label}: broken sequence {elem.tag}: item {n} claims {length} bytes, "
                         "more than the file holds"
                     )
 

@@ -359,7 +359,6 @@ def test_bad_dicom_uploads_are_400_and_store_nothing(client, tmp_path, make):
     assert client.app.state.store.count() == 0
 
 
-@pytest.mark.xfail(strict=True, reason="store.ingest of a stream names its temp blob in errors")
 def test_upload_errors_do_not_show_server_paths(client, tmp_path):
     p = tmp_path / "text.dcm"
     p.write_bytes(b"not DICOM")

@@ -119,7 +119,7 @@ def check_parsed(parsed: ParsedFile, src: Source) -> None:
     ``read_failure`` words (closing it first); otherwise return, problems or not."""
     if not parsed.problems and parsed.dataset.elements:
         return  # the usual case, at no cost
-    name = str(src.path) if src.path is not None else src.name  # as read_dataset named it
+    name = src.name  # as read_dataset names it: the path for a file, the caller's name else
     message = read_failure(parsed, name, src.size)
     if message is not None:
         parsed.close()
