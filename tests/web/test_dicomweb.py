@@ -18,6 +18,7 @@ from conftest import corpus_file
 from dicomweb_client.api import DICOMwebClient
 from PIL import Image
 from postgres import postgres_server  # noqa: F401  (the fixture)
+from stowing import synthesise, uid_of
 
 TOKEN = "s3cret-token"
 FILES = [
@@ -160,6 +161,35 @@ def test_stow_hostile_parts_fail_alone(session, server):
     )
     assert r.status_code == 409 and r.headers["content-type"].startswith("application/dicom+xml")
     assert b'<Value number="1">49152</Value>' in r.content
+
+
+def test_stow_lying_parts_fail_alone(session, server):
+    # valid instances in parts whose headers lie: nothing of theirs is stored
+    good1, good2, short, nan = synthesise(4, corpus_file("CT_small.dcm"))
+    parts = [
+        ("application/dicom", good1),
+        ("application/dicom", short),  # claims 10 bytes, holds the whole instance
+        ("application/dicom", nan),  # a Content-Length that is no number
+        ("application/dicom", b"\0" * 128 + b"DICM"),  # a preamble and nothing else
+        ("", good2),  # no Content-Type: the request's type, application/dicom
+    ]
+    extra = {1: "Content-Length: 10\r\n", 2: "Content-Length: lots\r\n"}
+    body, ctype = _multipart(parts, extra=extra)
+    r = session.post(f"{server}/studies", data=body, headers={"Content-Type": ctype})
+    assert r.status_code == 202, r.text
+    ds = pydicom.Dataset.from_json(r.json())
+    assert [int(i.FailureReason) for i in ds.FailedSOPSequence] == [0xC000] * 3
+    stored_uids = [uid_of(good1), uid_of(good2)]
+    assert [i.ReferencedSOPInstanceUID for i in ds.ReferencedSOPSequence] == stored_uids
+    accept = {"Accept": 'multipart/related; type="application/dicom"; transfer-syntax=*'}
+    for data in (good1, good2):
+        got = session.get(f"{server}/instances", params={"SOPInstanceUID": uid_of(data)})
+        [found] = got.json()
+        r = session.get(found["00081190"]["Value"][0], headers=accept)
+        assert r.status_code == 200 and data in r.content
+    for data in (short, nan):
+        got = session.get(f"{server}/instances", params={"SOPInstanceUID": uid_of(data)})
+        assert got.status_code == 204
 
 
 def test_stow_to_a_study_refuses_other_studies(session, server):
