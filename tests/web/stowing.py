@@ -24,10 +24,12 @@ BOUNDARY = "stowingBoundary7f3a"
 DICOM_TS_ANY = 'multipart/related; type="application/dicom"; transfer-syntax=*'
 
 
-def synthesise(count: int, template: Path) -> list[bytes]:
+def synthesise(count: int, template: Path, **attributes: Any) -> list[bytes]:
     """``count`` distinct instances: ``template`` with new SOP Instance UIDs, in one new study
-    and series."""
+    and series, and ``attributes`` (by keyword) set."""
     ds = pydicom.dcmread(template)
+    for keyword, value in attributes.items():
+        setattr(ds, keyword, value)
     ds.StudyInstanceUID = generate_uid()
     ds.SeriesInstanceUID = generate_uid()
     out = []
