@@ -17,6 +17,7 @@ import pydicom
 import pytest
 from conftest import TEST_FILES, dcmdump_lines, run_cli
 from PIL import Image
+from postgres import postgres_server  # noqa: F401  (the fixture)
 from pydicom.pixels import apply_modality_lut
 from webclient import make_client, upload
 
@@ -27,8 +28,20 @@ RTPLAN = TEST_FILES / "rtplan.dcm"  # no pixel data
 
 
 @pytest.fixture
-def client(tmp_path):
-    with make_client(tmp_path) as c:
+def db() -> str:
+    """The index the client's store uses; ``BOTH`` runs a test on PostgreSQL too."""
+    return "sqlite"
+
+
+BOTH = pytest.mark.parametrize("db", ["sqlite", "postgres"])
+
+
+@pytest.fixture
+def client(tmp_path, db, request):
+    url = None
+    if db == "postgres":  # a new database of the session's server
+        url = request.getfixturevalue("postgres_server").create_database()
+    with make_client(tmp_path, database_url=url) as c:
         yield c
 
 
@@ -54,6 +67,7 @@ def values(path) -> np.ndarray:
 # --- upload ---------------------------------------------------------------------------------
 
 
+@BOTH
 @pytest.mark.parametrize("path", [CT, MR, RGB2, RTPLAN], ids=lambda p: p.name)
 def test_upload_describes_the_instance(client, path):
     r = upload(client, path)
@@ -95,6 +109,7 @@ def test_upload_describes_the_instance(client, path):
         assert fmt["planar_configuration"] == ds.PlanarConfiguration
 
 
+@BOTH
 def test_the_same_instance_twice_is_stored_once(client):
     first = upload(client, CT).json()["filename"]
     again = upload(client, CT)
@@ -102,6 +117,7 @@ def test_the_same_instance_twice_is_stored_once(client):
     assert client.app.state.store.count() == 1
 
 
+@BOTH
 def test_other_content_under_a_stored_uid_is_a_conflict(client, tmp_path):
     upload(client, CT)
     ds = pydicom.dcmread(CT)
@@ -122,6 +138,7 @@ def ct_id(client):
     return upload(client, CT).json()["filename"]
 
 
+@BOTH
 def test_metadata_groups(client, ct_id):
     r = client.get(f"/api/metadata/{ct_id}")
     assert r.status_code == 200
@@ -233,6 +250,7 @@ def test_image_without_pixel_data_is_400(client):
     assert r.status_code == 400 and "pixel" in r.json()["error"].lower()
 
 
+@BOTH
 def test_anonymize_stores_a_new_instance(client, ct_id, tmp_path):
     r = client.post(f"/api/anonymize/{ct_id}")
     assert r.status_code == 200, r.text
@@ -275,6 +293,7 @@ def test_json_is_the_cli_dicom_json(client, ct_id):
     assert got["00100020"]["Value"] == [dump(CT)["(0010,0020)"]]
 
 
+@BOTH
 def test_download_is_the_stored_file(client, ct_id):
     r = client.get(f"/api/download/{ct_id}")
     assert r.status_code == 200
@@ -336,6 +355,7 @@ def _truncated(tmp_path):
     return p
 
 
+@BOTH
 @pytest.mark.parametrize(
     "make",
     [

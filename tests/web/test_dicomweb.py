@@ -17,6 +17,8 @@ import requests
 from conftest import corpus_file
 from dicomweb_client.api import DICOMwebClient
 from PIL import Image
+from postgres import postgres_server  # noqa: F401  (the fixture)
+from stowing import synthesise, uid_of
 
 TOKEN = "s3cret-token"
 FILES = [
@@ -34,15 +36,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def server(request, tmp_path_factory):
+    """The server on the embedded SQLite index, then on a real PostgreSQL (one database)."""
     import uvicorn
 
     from dicom_tools.web.app import create_app
     from dicom_tools.web.settings import Settings
 
     data = tmp_path_factory.mktemp("store")
-    settings = Settings(data_dir=str(data), token=TOKEN, samples=False, cors=("http://ohif",))
+    url = None
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_server").create_database()
+    settings = Settings(
+        data_dir=str(data), database_url=url, token=TOKEN, samples=False, cors=("http://ohif",)
+    )
     port = _free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="error")
     srv = uvicorn.Server(config)
@@ -155,6 +163,37 @@ def test_stow_hostile_parts_fail_alone(session, server):
     assert b'<Value number="1">49152</Value>' in r.content
 
 
+def test_stow_lying_parts_fail_alone(session, server):
+    # valid instances in parts whose headers lie: nothing of theirs is stored
+    good1, good2, short, nan = synthesise(
+        4, corpus_file("CT_small.dcm"), PatientID="lying-parts", PatientName="Lying^Parts"
+    )
+    parts = [
+        ("application/dicom", good1),
+        ("application/dicom", short),  # claims 10 bytes, holds the whole instance
+        ("application/dicom", nan),  # a Content-Length that is no number
+        ("application/dicom", b"\0" * 128 + b"DICM"),  # a preamble and nothing else
+        ("", good2),  # no Content-Type: the request's type, application/dicom
+    ]
+    extra = {1: "Content-Length: 10\r\n", 2: "Content-Length: lots\r\n"}
+    body, ctype = _multipart(parts, extra=extra)
+    r = session.post(f"{server}/studies", data=body, headers={"Content-Type": ctype})
+    assert r.status_code == 202, r.text
+    ds = pydicom.Dataset.from_json(r.json())
+    assert [int(i.FailureReason) for i in ds.FailedSOPSequence] == [0xC000] * 3
+    stored_uids = [uid_of(good1), uid_of(good2)]
+    assert [i.ReferencedSOPInstanceUID for i in ds.ReferencedSOPSequence] == stored_uids
+    accept = {"Accept": 'multipart/related; type="application/dicom"; transfer-syntax=*'}
+    for data in (good1, good2):
+        got = session.get(f"{server}/instances", params={"SOPInstanceUID": uid_of(data)})
+        [found] = got.json()
+        r = session.get(found["00081190"]["Value"][0], headers=accept)
+        assert r.status_code == 200 and data in r.content
+    for data in (short, nan):
+        got = session.get(f"{server}/instances", params={"SOPInstanceUID": uid_of(data)})
+        assert got.status_code == 204
+
+
 def test_stow_to_a_study_refuses_other_studies(session, server):
     ct = corpus_file("CT_small.dcm").read_bytes()
     body, ctype = _multipart([("application/dicom", ct)])
@@ -200,6 +239,113 @@ def test_qido_unknown_attribute_is_400(session, server):
 def test_qido_no_match_is_204(session, server):
     r = session.get(f"{server}/studies", params={"PatientID": "nobody-here"})
     assert r.status_code == 204 and r.content == b""
+
+
+# PS3.18 Tables 10.6.3-3, 10.6.3-4 and 10.6.3-5, as the standard lists them: what every study,
+# series and instance result carries (when the server keeps it).
+STUDY_KEYS = ("StudyDate", "StudyTime", "AccessionNumber", "InstanceAvailability",
+              "ModalitiesInStudy", "ReferringPhysicianName", "TimezoneOffsetFromUTC",
+              "RetrieveURL", "PatientName", "PatientID", "PatientBirthDate", "PatientSex",
+              "StudyInstanceUID", "StudyID", "NumberOfStudyRelatedSeries",
+              "NumberOfStudyRelatedInstances")  # fmt: skip
+SERIES_KEYS = ("Modality", "TimezoneOffsetFromUTC", "SeriesDescription", "RetrieveURL",
+               "SeriesInstanceUID", "SeriesNumber", "NumberOfSeriesRelatedInstances",
+               "PerformedProcedureStepStartDate", "PerformedProcedureStepStartTime",
+               "RequestAttributesSequence")  # fmt: skip
+INSTANCE_KEYS = ("SOPClassUID", "SOPInstanceUID", "InstanceAvailability",
+                 "TimezoneOffsetFromUTC", "RetrieveURL", "InstanceNumber", "Rows", "Columns",
+                 "BitsAllocated", "NumberOfFrames")  # fmt: skip
+
+
+def _tags(*keywords: str) -> set[str]:
+    return {f"{pydicom.datadict.tag_for_keyword(k):08X}" for k in keywords}
+
+
+# (path under /dicomweb, the filter naming CT_small's entry, the attributes PS3.18 10.6.3.3.x
+# requires for that target resource: the level's table, the upper levels' for All Series / a
+# study's instances / All Instances, and the unique keys above the level)
+SEARCHES = [
+    ("studies", "StudyInstanceUID", _tags(*STUDY_KEYS)),
+    ("series", "SeriesInstanceUID", _tags(*SERIES_KEYS, *STUDY_KEYS)),
+    ("studies/{study}/series", "SeriesInstanceUID", _tags(*SERIES_KEYS, "StudyInstanceUID")),
+    ("instances", "SOPInstanceUID", _tags(*INSTANCE_KEYS, *SERIES_KEYS, *STUDY_KEYS)),
+    (
+        "studies/{study}/instances",
+        "SOPInstanceUID",
+        _tags(*INSTANCE_KEYS, *SERIES_KEYS, "StudyInstanceUID"),
+    ),
+    (
+        "studies/{study}/series/{series}/instances",
+        "SOPInstanceUID",
+        _tags(*INSTANCE_KEYS, "StudyInstanceUID", "SeriesInstanceUID"),
+    ),
+]
+
+
+def _search(session, server, path, ct, key, **params):
+    path = path.format(study=ct.StudyInstanceUID, series=ct.SeriesInstanceUID)
+    r = session.get(f"{server}/{path}", params={key: ct.get(key), **params})
+    assert r.status_code == 200, r.text
+    [result] = r.json()
+    return result
+
+
+@pytest.mark.parametrize("path,key,required", SEARCHES, ids=[s[0] for s in SEARCHES])
+def test_qido_returns_the_default_attributes_and_all_on_request(
+    session, server, stored, path, key, required
+):
+    ct = _sent(stored, "CT_small.dcm")
+    everything = _search(session, server, path, ct, key, includefield="all")
+    default = _search(session, server, path, ct, key)
+    # the standard's set, of what the index keeps (includefield=all: everything it keeps)
+    assert set(default) == required & set(everything)
+    assert set(everything) - set(default), "includefield=all adds nothing: nothing was narrowed"
+    level_url = f"{server}/studies/{ct.StudyInstanceUID}"
+    if "00200013" in required:
+        level_url += f"/series/{ct.SeriesInstanceUID}/instances/{ct.SOPInstanceUID}"
+    elif "0020000E" in required:
+        level_url += f"/series/{ct.SeriesInstanceUID}"
+    assert default["00081190"] == {"vr": "UR", "Value": [level_url]}
+    for tag, element in default.items():
+        assert everything[tag] == element
+
+
+def test_qido_includefield_extends_the_answer(session, server, stored):
+    ct = _sent(stored, "CT_small.dcm")
+    path = "studies/{study}/series"
+    plain = _search(session, server, path, ct, "SeriesInstanceUID")
+    assert "00081030" not in plain and "00100020" not in plain and "00080021" not in plain
+    # a study attribute by keyword and another by tag, in one list and in two parameters
+    for params in ({"includefield": "StudyDescription,00100020"},
+                   {"includefield": ["StudyDescription", "00100020"]}):  # fmt: skip
+        got = _search(session, server, path, ct, "SeriesInstanceUID", **params)
+        assert set(got) == set(plain) | {"00081030", "00100020"}
+        assert got["00081030"]["Value"] == [ct.StudyDescription]
+        assert got["00100020"]["Value"] == [ct.PatientID]
+    # an attribute matched on is returned (SeriesDate is no default)
+    got = _search(session, server, path, ct, "SeriesDate")
+    assert got["00080021"]["Value"] == [ct.SeriesDate]
+    # instance attributes are not returned by a series search, nor unknown ones kept
+    got = _search(session, server, path, ct, "SeriesInstanceUID", includefield="Rows,PatientAge")
+    assert set(got) == set(plain)
+    # OHIF's study list asks for Study Description, which is no default
+    study = _search(session, server, "studies", ct, "StudyInstanceUID", includefield="00081030")
+    assert study["00081030"]["Value"] == [ct.StudyDescription]
+
+
+def test_qido_fuzzymatching_on_person_names(session, server, stored):
+    ct = _sent(stored, "CT_small.dcm")
+    name = str(ct.PatientName).lower()
+    for fuzzy in ("true", "false"):  # a person name matches in any case either way
+        r = session.get(f"{server}/studies", params={"PatientName": name, "fuzzymatching": fuzzy})
+        assert ct.StudyInstanceUID in [s["0020000D"]["Value"][0] for s in r.json()]
+        assert {s["00100010"]["Value"][0]["Alphabetic"].lower() for s in r.json()} == {name}
+    # other text: exact unless fuzzymatching=true
+    sid = str(ct.StudyID).lower()
+    assert session.get(f"{server}/studies", params={"StudyID": sid}).status_code == 204
+    r = session.get(f"{server}/studies", params={"StudyID": sid, "fuzzymatching": "true"})
+    assert ct.StudyInstanceUID in [s["0020000D"]["Value"][0] for s in r.json()]
+    assert {s["00200010"]["Value"][0].lower() for s in r.json()} == {sid}
 
 
 def test_ohif_study_list(session, server, stored):

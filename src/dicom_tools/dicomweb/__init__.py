@@ -35,8 +35,13 @@ Decisions where PS3.18 leaves room
   with other content; an identical resend is a success), 0x0110 processing failure. 200 all
   stored, 202 some failed, 409 none stored.
 * QIDO: attribute IDs are keywords or 8-hex tags; an unknown one, a repeated one, a bad limit or
-  offset is 400 naming it. ``fuzzymatching`` is accepted (matching stays exact, as PS3.18 allows).
-  ``includefield`` is checked but every attribute the index holds is returned anyway.
+  offset is 400 naming it. ``includefield`` narrows and extends each result per PS3.18 10.6.3.3:
+  the level's default attributes (and the upper levels' where the target resource asks for
+  them), the unique keys, the attributes matched on and the ``includefield`` ones, plus a
+  Retrieve URL; ``all`` is every attribute the index holds (``qido.finish``).
+  ``fuzzymatching=true`` is accepted: Person Names are matched in any case whatever it says
+  (what a viewer's ``PatientName=*smith*`` means), and with it the other text attributes are
+  matched in any case too; no phonetic or other semantic matching is done.
 * Rendered: image/jpeg is the default (``*/*``); ``window=c,w[,linear]``, ``viewport=w,h``
   (scaled to fit, aspect kept), ``quality`` for JPEG.
 * Zip (``Accept: application/zip``): stored members named ``{study}/{series}/{instance}.dcm``,

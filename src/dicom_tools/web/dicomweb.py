@@ -178,7 +178,7 @@ async def stow_study(request: Request, study: Study, store: StoreDep) -> Respons
 async def _qido(
     request: Request, store: Any, level: str, study: str | None = None, series: str | None = None
 ) -> Response:
-    from dicom_tools.dicomweb.qido import parse_query
+    from dicom_tools.dicomweb.qido import finish, parse_query
 
     if N.choose_json(request.headers.get("accept")) is None:
         raise _not_acceptable("a search", request.headers.get("accept"))
@@ -197,6 +197,7 @@ async def _qido(
         return Response(status_code=204)  # PS3.18 10.6.3.3.1: no results
     import json
 
+    results = finish(results, level, q, _base(request), study, series)
     return Response(json.dumps(results), media_type=N.DICOM_JSON)
 
 
