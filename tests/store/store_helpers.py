@@ -4,7 +4,6 @@ independent reference), synthesised instances, and the worker script's command l
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 import subprocess
@@ -13,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pydicom
-from pydicom.uid import generate_uid
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 WORKER = Path(__file__).resolve().parent / "store_worker.py"
@@ -44,23 +42,6 @@ def json_of(ds: pydicom.Dataset, keyword: str) -> Any:
         except ValueError:
             return None
     return [str(v) for v in values]
-
-
-def synthesise(count: int, template: Path, study: str | None = None) -> list[bytes]:
-    """``count`` distinct instances: ``template`` with new SOP Instance UIDs (one new study and
-    series for all of them unless ``study`` is given)."""
-    ds = pydicom.dcmread(template)
-    ds.StudyInstanceUID = study or generate_uid()
-    ds.SeriesInstanceUID = generate_uid()
-    out = []
-    for i in range(count):
-        ds.SOPInstanceUID = generate_uid()
-        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-        ds.InstanceNumber = i + 1
-        buf = io.BytesIO()
-        ds.save_as(buf, enforce_file_format=True)
-        out.append(buf.getvalue())
-    return out
 
 
 def worker(*args: str, **kwargs: Any) -> subprocess.Popen[str]:

@@ -14,7 +14,8 @@ import pydicom
 import pytest
 from conftest import TEST_FILES, corpus_file, corpus_files
 from postgres import postgres_server  # noqa: F401  (the fixture)
-from store_helpers import json_of, layout_path, synthesise, wildcard
+from store_helpers import json_of, layout_path, wildcard
+from synthetic import synthesise
 
 from dicom_tools.errors import InputError, UsageError
 from dicom_tools.store import LEVELS, Store, StoreConflict

@@ -15,7 +15,8 @@ import pydicom
 import pytest
 from conftest import TEST_FILES
 from postgres import postgres_server  # noqa: F401  (the fixture)
-from store_helpers import layout_path, synthesise, worker
+from store_helpers import layout_path, worker
+from synthetic import synthesise
 
 from dicom_tools.store import Store
 

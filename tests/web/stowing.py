@@ -18,29 +18,9 @@ from typing import Any
 
 import httpx
 import pydicom
-from pydicom.uid import generate_uid
 
 BOUNDARY = "stowingBoundary7f3a"
 DICOM_TS_ANY = 'multipart/related; type="application/dicom"; transfer-syntax=*'
-
-
-def synthesise(count: int, template: Path, **attributes: Any) -> list[bytes]:
-    """``count`` distinct instances: ``template`` with new SOP Instance UIDs, in one new study
-    and series, and ``attributes`` (by keyword) set."""
-    ds = pydicom.dcmread(template)
-    for keyword, value in attributes.items():
-        setattr(ds, keyword, value)
-    ds.StudyInstanceUID = generate_uid()
-    ds.SeriesInstanceUID = generate_uid()
-    out = []
-    for i in range(count):
-        ds.SOPInstanceUID = generate_uid()
-        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-        ds.InstanceNumber = i + 1
-        buf = io.BytesIO()
-        ds.save_as(buf, enforce_file_format=True)
-        out.append(buf.getvalue())
-    return out
 
 
 def uid_of(data: bytes) -> str:

@@ -20,9 +20,9 @@ from stowing import (
     assert_consistent,
     referenced,
     stow,
-    synthesise,
     uid_of,
 )
+from synthetic import synthesise
 
 CT = TEST_FILES / "CT_small.dcm"
 CLIENTS = 4

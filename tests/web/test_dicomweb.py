@@ -18,7 +18,8 @@ from conftest import corpus_file
 from dicomweb_client.api import DICOMwebClient
 from PIL import Image
 from postgres import postgres_server  # noqa: F401  (the fixture)
-from stowing import synthesise, uid_of
+from stowing import uid_of
+from synthetic import synthesise
 
 TOKEN = "s3cret-token"
 FILES = [

@@ -14,7 +14,8 @@ import pydicom
 from conftest import TEST_FILES
 from dicomweb_client.api import DICOMwebClient
 from postgres import postgres_server  # noqa: F401  (the fixture)
-from stowing import Server, assert_consistent, referenced, stow, synthesise, uid_of
+from stowing import Server, assert_consistent, referenced, stow, uid_of
+from synthetic import synthesise
 
 CT = TEST_FILES / "CT_small.dcm"
 COUNT = 60
