@@ -2,13 +2,17 @@
 
 Ingest, in this order, so that a crash anywhere leaves no index row without its whole blob:
 1. read the indexed attributes (refusing what is not a Part 10 instance with its UIDs);
-2. if the SOP Instance UID is indexed already: the same bytes (SHA-256) are a no-op
-   (``created=False``), other bytes a ``StoreConflict``, the stored blob untouched;
-3. write the bytes to a temp file in the blob dir and fsync it;
-4. in one transaction: insert the study and series rows (if new) and the instance row, whose
+2. write the bytes to a temp file in the blob dir and fsync it;
+3. in one transaction: insert the study and series rows (if new) and the instance row, whose
    primary key (the SOP Instance UID) claims the UID: a concurrent ingest of the same UID in
-   another process waits on that key and then sees the committed row (step 2's rules); with
-   the claim held, rename the temp file onto the blob's path; commit; fsync the blob's folder.
+   another process waits on that key; with the claim held, rename the temp file onto the
+   blob's path; commit; fsync the blob's folder;
+4. if the insert finds the UID indexed already (now, or by another process meanwhile): the
+   same bytes (SHA-256) are a no-op (``created=False``), other bytes a ``StoreConflict``, the
+   stored blob untouched, the temp file removed. (The claim is the insert itself, not a look-up
+   first: one query fewer per new instance, the common case; a resend pays a temp write.)
+SQLite allows one writer at a time: the threads of one process take turns on a lock before
+their transaction rather than meet SQLite's busy handler, which sleeps for milliseconds.
 A crash before the commit leaves a whole blob without a row (or a temp file): recovery at the
 next open indexes it again. Recovery runs when a process opens the store while no other
 process has it open (an exclusive ``flock`` on ``store.lock``; every open store holds a
@@ -18,7 +22,10 @@ shared one), so it never takes another process's temp file for a stray.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
+import threading
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -142,6 +149,10 @@ class Store:
         self.blobs = Blobs(data_dir / "blobs")
         self.recovery = Recovery()
         self._lock_fd: int | None = None
+        # one writing transaction at a time in this process (SQLite's rule anyway: see above)
+        self._write_turn: Any = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -188,34 +199,43 @@ class Store:
     # --- ingest ----------------------------------------------------------------------------
 
     def ingest(
-        self, data: bytes | str | os.PathLike[str] | BinaryIO, *, name: str | None = None
+        self,
+        data: bytes | str | os.PathLike[str] | BinaryIO,
+        *,
+        name: str | None = None,
+        info: Extracted | None = None,
     ) -> Stored:
         """Store one Part 10 instance (bytes, a file's path, or a binary stream); ``name``
-        names it in error messages. See the module's docstring for the steps."""
+        names it in error messages; ``info``: what ``inspect`` read of these very bytes (so
+        a caller that looked first does not pay for a second read). See the module's
+        docstring for the steps."""
         temp: Path | None = None
         try:
             if isinstance(data, bytes | bytearray | memoryview):
                 data = bytes(data)
-                info = extract(Source.from_bytes(data, name or "<memory>"))
-                import hashlib
-
+                if info is None:
+                    info = self.inspect(data, name=name)
                 sha = hashlib.sha256(data).hexdigest()
-                existing = self._existing(info.sop_instance_uid, sha)
-                if existing is not None:
-                    return existing
                 temp, _, size = self.blobs.write_temp(data)
             elif isinstance(data, str | os.PathLike):
-                src = Source(name or os.fspath(data), path=os.fspath(data))
-                info = extract(src)
+                if info is None:
+                    info = extract(Source(name or os.fspath(data), path=os.fspath(data)))
                 with open(data, "rb") as f:
                     temp, sha, size = self.blobs.write_temp(f)
             else:
                 temp, sha, size = self.blobs.write_temp(data)
-                info = extract(Source(name or "<stream>", path=temp))
-            return self._commit(info, temp, sha, size, checked=isinstance(data, bytes))
+                if info is None:
+                    info = extract(Source(name or "<stream>", path=temp))
+            return self._commit(info, temp, sha, size)
         finally:
             if temp is not None:
                 temp.unlink(missing_ok=True)
+
+    @staticmethod
+    def inspect(data: bytes, *, name: str | None = None) -> Extracted:
+        """The indexed attributes of an instance in memory (``InputError`` when it cannot be
+        stored), as ``ingest`` reads them: callers check them, then pass them to ``ingest``."""
+        return extract(Source.from_bytes(data, name or "<memory>"))
 
     def _existing(self, uid: str, sha: str) -> Stored | None:
         record = self.get(uid)
@@ -228,20 +248,14 @@ class Store:
             )
         return Stored(record, created=False)
 
-    def _commit(
-        self, info: Extracted, temp: Path | None, sha: str, size: int, checked: bool = False
-    ) -> Stored:
-        """Index ``info`` and place its blob (``temp``; None: the blob is in place already).
-        ``checked``: the caller found no row for the UID a moment ago."""
+    def _commit(self, info: Extracted, temp: Path | None, sha: str, size: int) -> Stored:
+        """Index ``info`` and place its blob (``temp``; None: the blob is in place already);
+        the UID stored already is step 4 of the module's docstring."""
         v = info.values
         uid = info.sop_instance_uid
-        if not checked:
-            existing = self._existing(uid, sha)
-            if existing is not None:
-                return existing
         final = None
         try:
-            with self.engine.begin() as conn:
+            with self._write_turn, self.engine.begin() as conn:
                 self._insert_missing(conn, studies, "StudyInstanceUID", _row(v, "patient", "study"))
                 series_row = _row(v, "series")
                 series_row["StudyInstanceUID"] = v["StudyInstanceUID"]
@@ -261,7 +275,7 @@ class Store:
         except IntegrityError:
             if final is not None:  # the commit failed after the rename: nobody else's blob
                 final.unlink(missing_ok=True)
-            existing = self._existing(uid, sha)  # stored meanwhile, by another process
+            existing = self._existing(uid, sha)  # stored before, or meanwhile by another process
             if existing is None:
                 raise
             return existing
@@ -418,8 +432,6 @@ class Store:
                 if uid_hash(info.sop_instance_uid) != blob.name:
                     raise InputError("not the instance its name says")
                 with open(blob, "rb") as f:
-                    import hashlib
-
                     sha = hashlib.file_digest(f, "sha256").hexdigest()
                 self._commit(info, None, sha, blob.stat().st_size)
                 rec.reindexed += 1

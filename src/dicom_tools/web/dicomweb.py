@@ -8,6 +8,7 @@ Blocking work (the store, files, codecs) runs in the thread pool; bodies stream 
 
 from __future__ import annotations
 
+import io
 import logging
 import tempfile
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from dicom_tools.dicomweb import negotiate as N
 from dicom_tools.dicomweb import stow as W
 from dicom_tools.dicomweb.mediatype import format_media_type, parse_media_type
 from dicom_tools.dicomweb.multipart import (
+    SPOOL_BYTES,
     MultipartError,
     Part,
     aiter_parts,
@@ -83,7 +85,21 @@ def _store_part(store: Any, part: Part, study: str | None, base: str) -> W.Outco
             reason=W.CANNOT_UNDERSTAND,
             message=f"{where}: media type {ctype!r} is not application/dicom",
         )
-    sop_class, sop_uid, study_uid = W.peek_uids(part.body)  # type: ignore[arg-type]
+    data: Any = part.body
+    info = None
+    if part.size <= SPOOL_BYTES:
+        # Spooled in memory: read once, by the store's own reader (what it indexes, UIDs
+        # included), and handed to ingest so it is not read twice.
+        data = part.body.read()  # type: ignore[union-attr]
+        try:
+            info = store.inspect(data, name=where)
+        except InputError as exc:  # named in the answer as far as a tolerant reader can
+            sop_class, sop_uid, _ = W.peek_uids(io.BytesIO(data))
+            return W.Outcome(sop_class, sop_uid, reason=W.CANNOT_UNDERSTAND, message=str(exc))
+        v = info.values
+        sop_class, sop_uid, study_uid = v["SOPClassUID"], v["SOPInstanceUID"], v["StudyInstanceUID"]
+    else:  # on disk: the store reads it as it copies it
+        sop_class, sop_uid, study_uid = W.peek_uids(part.body)  # type: ignore[arg-type]
     if study is not None and study_uid is not None and study_uid != study:
         return W.Outcome(
             sop_class,
@@ -94,7 +110,7 @@ def _store_part(store: Any, part: Part, study: str | None, base: str) -> W.Outco
     from dicom_tools.store import StoreConflict
 
     try:
-        record = store.ingest(part.body, name=where).record
+        record = store.ingest(data, name=where, info=info).record
     except StoreConflict as exc:
         return W.Outcome(sop_class, sop_uid, reason=W.DUPLICATE_SOP_INSTANCE, message=str(exc))
     except InputError as exc:
