@@ -11,7 +11,7 @@ import pydicom
 import pytest
 from conftest import TEST_FILES
 from postgres import postgres_server  # noqa: F401  (the fixture)
-from store_helpers import synthesise
+from synthetic import synthesise
 
 from dicom_tools.errors import InputError
 from dicom_tools.store import Store, StoreConflict
