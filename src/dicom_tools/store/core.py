@@ -153,6 +153,11 @@ class Store:
         self._write_turn: Any = (
             threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
         )
+        # (study, series) UIDs whose rows this process saw committed: their inserts are
+        # skipped (two statements, two PostgreSQL round trips per instance). It cannot go
+        # stale: rows are deleted only by start-up recovery, which runs when no process
+        # (this one included) has the store open.
+        self._known: set[tuple[str, str]] = set()
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -253,13 +258,17 @@ class Store:
         the UID stored already is step 4 of the module's docstring."""
         v = info.values
         uid = info.sop_instance_uid
+        parents = (v["StudyInstanceUID"], v["SeriesInstanceUID"])
+        skipped = parents in self._known
         final = None
         try:
             with self._write_turn, self.engine.begin() as conn:
-                self._insert_missing(conn, studies, "StudyInstanceUID", _row(v, "patient", "study"))
-                series_row = _row(v, "series")
-                series_row["StudyInstanceUID"] = v["StudyInstanceUID"]
-                self._insert_missing(conn, series_table, "SeriesInstanceUID", series_row)
+                if not skipped:
+                    study_row = _row(v, "patient", "study")
+                    self._insert_missing(conn, studies, "StudyInstanceUID", study_row)
+                    series_row = _row(v, "series")
+                    series_row["StudyInstanceUID"] = v["StudyInstanceUID"]
+                    self._insert_missing(conn, series_table, "SeriesInstanceUID", series_row)
                 row = _row(v, "instance")
                 row.update(
                     id=instance_id(uid),
@@ -285,6 +294,9 @@ class Store:
             raise
         if final is not None:
             self.blobs.settle(final)
+        if len(self._known) > 100_000:  # a bound on memory, not a correctness matter
+            self._known.clear()
+        self._known.add(parents)
         record = InstanceRecord(
             id=row["id"],
             sop_instance_uid=uid,
