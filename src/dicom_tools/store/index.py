@@ -227,6 +227,36 @@ def counts(conn: Connection, level: str, keys: list[Any]) -> dict[Any, dict[str,
     out: dict[Any, dict[str, Any]] = {k: {} for k in keys}
     if not keys:
         return out
+
+    def count(name: str, key: Any, table: Any = None) -> None:
+        """``name`` = the rows of ``table`` (else of ``key``'s own table) per key."""
+        query = select(key, func.count()).where(key.in_(keys)).group_by(key)
+        if table is not None:  # rows of a lower level, joined to the study for its key
+            join = table.join(studies, table.c.StudyInstanceUID == studies.c.StudyInstanceUID)
+            query = query.select_from(join)
+        for k, n in conn.execute(query):
+            out[k][name] = n
+
+    if level == "patient":
+        pid = studies.c.PatientID
+        count("NumberOfPatientRelatedStudies", pid)
+        count("NumberOfPatientRelatedSeries", pid, series)
+        count("NumberOfPatientRelatedInstances", pid, instances)
+    elif level == "study":
+        count("NumberOfStudyRelatedSeries", series.c.StudyInstanceUID)
+        count("NumberOfStudyRelatedInstances", instances.c.StudyInstanceUID)
+        rows = conn.execute(
+            select(series.c.StudyInstanceUID, series.c.Modality)
+            .where(series.c.StudyInstanceUID.in_(keys), series.c.Modality.isnot(None))
+            .distinct()
+        )
+        for k, modality in rows:
+            out[k].setdefault("ModalitiesInStudy", []).append(modality)
+        for v in out.values():
+            v["ModalitiesInStudy"] = sorted(v.get("ModalitiesInStudy", []))
+    elif level == "series":
+        count("NumberOfSeriesRelatedInstances", instances.c.SeriesInstanceUID)
+    return out
     if level == "patient":
         pid = studies.c.PatientID
         rows = conn.execute(select(pid, func.count()).where(pid.in_(keys)).group_by(pid)).all()
